@@ -1,0 +1,132 @@
+"""Read ``logseq/config.edn``: the settings that change how files are read and named.
+
+The file is parsed with a real EDN parser (``edn_format``). Anything missing
+falls back to Logseq's defaults; a broken file yields the defaults plus an
+error message, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import edn_format
+
+DEFAULT_TITLE_FORMAT = "MMM do, yyyy"
+DEFAULT_FILE_NAME_FORMAT = "yyyy_MM_dd"
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    """The subset of Logseq's config that the reader and the writer depend on."""
+
+    journal_title_format: str = DEFAULT_TITLE_FORMAT
+    journal_file_name_format: str = DEFAULT_FILE_NAME_FORMAT
+    pages_dir: str = "pages"
+    journals_dir: str = "journals"
+    hidden: tuple[str, ...] = ()
+    file_name_format: str = "triple-lowbar"
+    """``triple-lowbar`` (0.8.9+) or ``legacy``."""
+    separated_by_commas: frozenset[str] = frozenset()
+    property_pages_enabled: bool = True
+    property_pages_excludelist: frozenset[str] = frozenset()
+    ignored_page_references_keywords: frozenset[str] = frozenset()
+    preferred_workflow: str = "now"
+    """``now`` (LATER/NOW/DONE) or ``todo`` (TODO/DOING/DONE)."""
+    bullet_indentation: str = "\t"
+    errors: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def task_cycle(self) -> tuple[str, str, str]:
+        """The three markers a task cycles through in this graph's workflow."""
+        if self.preferred_workflow == "todo":
+            return ("TODO", "DOING", "DONE")
+        return ("LATER", "NOW", "DONE")
+
+
+_INDENTS = {"tab": "\t", "two-spaces": "  ", "four-spaces": "    ", "eight-spaces": "        "}
+
+
+def _name(value: Any) -> str | None:
+    """The text of an EDN keyword, symbol or string."""
+    if isinstance(value, (edn_format.Keyword, edn_format.Symbol)):
+        return str(value.name)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _names(value: Any) -> frozenset[str]:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(n.lower() for n in map(_name, value) if n)
+    return frozenset()
+
+
+def config_from_edn_text(text: str) -> GraphConfig:
+    """Build a config from the text of a ``config.edn``; errors are collected, not raised."""
+    try:
+        data = edn_format.loads(text)
+    except Exception as exc:  # edn_format raises several unrelated exception types
+        return GraphConfig(
+            file_name_format="legacy",
+            errors=(f"logseq/config.edn is not valid EDN ({exc}); using Logseq's defaults",),
+        )
+    if not isinstance(data, dict) and not hasattr(data, "items"):
+        return GraphConfig(
+            file_name_format="legacy",
+            errors=("logseq/config.edn does not hold a map; using Logseq's defaults",),
+        )
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = _name(key)  # a keyword's name includes its namespace: "file/name-format"
+        if name is not None:
+            values[name] = value
+
+    def text_value(key: str, default: str) -> str:
+        value = values.get(key)
+        return value if isinstance(value, str) and value.strip() else default
+
+    hidden_value = values.get("hidden")
+    hidden = tuple(h for h in hidden_value if isinstance(h, str)) if isinstance(hidden_value, (list, tuple)) else ()
+    name_format = _name(values.get("file/name-format")) or "legacy"
+    workflow = _name(values.get("preferred-workflow")) or "now"
+    indentation = _INDENTS.get(_name(values.get("export/bullet-indentation")) or "tab", "\t")
+    return GraphConfig(
+        journal_title_format=text_value("journal/page-title-format", DEFAULT_TITLE_FORMAT),
+        journal_file_name_format=text_value("journal/file-name-format", DEFAULT_FILE_NAME_FORMAT),
+        pages_dir=text_value("pages-directory", "pages").strip("/"),
+        journals_dir=text_value("journals-directory", "journals").strip("/"),
+        hidden=hidden,
+        file_name_format="triple-lowbar" if name_format == "triple-lowbar" else "legacy",
+        separated_by_commas=_names(values.get("property/separated-by-commas")),
+        property_pages_enabled=values.get("property-pages/enabled?") is not False,
+        property_pages_excludelist=_names(values.get("property-pages/excludelist")),
+        ignored_page_references_keywords=_names(values.get("ignored-page-references-keywords")),
+        preferred_workflow="todo" if workflow == "todo" else "now",
+        bullet_indentation=indentation,
+    )
+
+
+def load_config(graph_root: Path) -> GraphConfig:
+    """Read ``logseq/config.edn`` under ``graph_root``.
+
+    A graph without the file gets the defaults of a graph Logseq creates today
+    (``:file/name-format :triple-lowbar``); a file that exists but lacks that key is
+    an older graph and uses the legacy file-name rules, as Logseq does.
+    """
+    path = graph_root / "logseq" / "config.edn"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return GraphConfig()
+    except OSError as exc:
+        return GraphConfig(errors=(f"logseq/config.edn could not be read ({exc.strerror}); using Logseq's defaults",))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return GraphConfig(
+            file_name_format="legacy",
+            errors=(f"logseq/config.edn is not valid UTF-8 (byte {exc.start}); using Logseq's defaults",),
+        )
+    return config_from_edn_text(text)

@@ -1,0 +1,111 @@
+"""Find and read the files of a graph folder, the way Logseq decides which ones count.
+
+Logseq reads markdown under the configured ``pages/`` and ``journals/``
+folders (sub-folders included) and ignores dot files and folders,
+``logseq/bak``, ``logseq/.recycle``, ``logseq/version-files``,
+``node_modules`` and the paths listed in ``:hidden``. Reading never raises:
+a file that vanished, cannot be read or cannot be decoded becomes a page with
+an error entry.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from notegraph.errors import GraphNotFoundError
+from notegraph.logseq.config import GraphConfig, load_config
+from notegraph.logseq.page import page_name_for, parse_page
+from notegraph.model import Page
+
+MARKDOWN_EXTENSIONS = (".md", ".markdown")
+SKIPPED_EXTENSIONS = (".org",)
+_IGNORED_DIRS = frozenset({"node_modules", "bak", ".recycle", "version-files"})
+
+
+@dataclass(frozen=True)
+class GraphFile:
+    path: Path
+    rel: str
+    """Path relative to the graph root with ``/`` separators."""
+
+
+@dataclass
+class Graph:
+    """A graph folder and its config; reads files on demand."""
+
+    root: Path
+    config: GraphConfig
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str]) -> "Graph":
+        path = Path(root).expanduser()
+        if not path.exists():
+            raise GraphNotFoundError(f"graph folder {path} does not exist",
+                                     "pass the folder that holds journals/ and pages/, e.g. `notegraph ~/logseq-graph`")
+        if not path.is_dir():
+            raise GraphNotFoundError(f"{path} is a file, not a graph folder",
+                                     "pass the folder that holds journals/ and pages/")
+        return cls(path.resolve(), load_config(path))
+
+    def _hidden(self, rel: str) -> bool:
+        for hidden in self.config.hidden:
+            h = hidden.strip("/")
+            if h and (rel == h or rel.startswith(h + "/")):
+                return True
+        return False
+
+    def files(self, *, include_skipped: bool = False) -> Iterator[GraphFile]:
+        """Markdown files of the graph, sorted by relative path."""
+        found: list[GraphFile] = []
+        for folder in dict.fromkeys((self.config.journals_dir, self.config.pages_dir)):
+            base = self.root / folder
+            if not base.is_dir():
+                continue
+            for dirpath, dirnames, filenames in os.walk(base, onerror=None):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _IGNORED_DIRS]
+                for fname in filenames:
+                    if fname.startswith("."):
+                        continue
+                    lower = fname.lower()
+                    if not lower.endswith(MARKDOWN_EXTENSIONS) and not (
+                            include_skipped and lower.endswith(SKIPPED_EXTENSIONS)):
+                        continue
+                    full = Path(dirpath) / fname
+                    rel = full.relative_to(self.root).as_posix()
+                    if self._hidden(rel):
+                        continue
+                    found.append(GraphFile(full, rel))
+        found.sort(key=lambda f: f.rel)
+        return iter(found)
+
+    def read(self, file: GraphFile) -> Page:
+        """Parse one file; problems become entries in ``Page.errors``."""
+        return read_page(file.path, file.rel, self.config)
+
+    def pages(self) -> Iterator[Page]:
+        for file in self.files():
+            yield self.read(file)
+
+
+def read_page(path: Path, rel: str, config: GraphConfig) -> Page:
+    if rel.lower().endswith(SKIPPED_EXTENSIONS):
+        return _empty_page(rel, config, "org-mode file: not supported yet, skipped")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return _empty_page(rel, config, "file vanished before it could be read")
+    except IsADirectoryError:
+        return _empty_page(rel, config, "is a directory, not a file")
+    except PermissionError:
+        return _empty_page(rel, config, "permission denied: the file cannot be read")
+    except OSError as exc:
+        return _empty_page(rel, config, f"could not be read ({exc.strerror or exc})")
+    return parse_page(rel, raw, config)
+
+
+def _empty_page(rel: str, config: GraphConfig, error: str) -> Page:
+    name = page_name_for(rel, config, None)
+    return Page(rel, name.name, name.key, name.journal_date, (), "", errors=(error,), writable=False)

@@ -1,0 +1,214 @@
+"""Split a Logseq markdown file into blocks, where mldoc would.
+
+A block starts at a bullet line (``- x`` at any indentation) or a markdown
+heading at column 0 (``# x``). A line that looks like a bullet is *not* a new
+block when it sits inside a multi-line construct that mldoc consumes whole:
+a fenced code block, a ``#+BEGIN_X ... #+END_X`` block, a drawer
+(``:LOGBOOK: ... :END:``), a LaTeX environment, or YAML front matter at the
+top of the file. Such a construct may also start on the bullet line itself
+(``- ```python``). An unclosed construct is plain text, as in mldoc.
+
+Each block's span runs from its line start to the next block's line start,
+so concatenating the spans (after the pre-block) gives back the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from notegraph.logseq.inline import html_end
+
+_BULLET = re.compile(r"([ \t]*)-(?=[ \t\r\n\x0c]|$)")
+_MD_HEADING = re.compile(r"[ \t]*(#+)(?=[ \t\r\n\x0c]|$)")
+# Quotes, list items and footnote definitions take in the lines after them (markdown's
+# "lazy continuation") up to a blank line or the next block; nothing in there is a
+# property, a fence or a drawer.
+LAZY_START = re.compile(r"[ \t]*(?:(>)|([*+](?:[ \t]|$)|\d+\.(?:[ \t]|$))|(\[\^[^\]\s]+\]:))")
+_DASH_SPACE = re.compile(r"[ \t]*-(?: |\r?$)")
+
+
+def lazy_kind(line: str) -> str:
+    """``quote``, ``list`` or ``footnote`` when ``line`` opens one, else ``""``."""
+    m = LAZY_START.match(line)
+    if m is None:
+        return ""
+    return "quote" if m.group(1) else "list" if m.group(2) else "footnote"
+
+
+def ends_lazy(kind: str, line: str) -> bool:
+    """Whether a would-be block line really starts a block inside a quote or list.
+
+    ``- x`` (a dash and a space) always starts a block. A quote also gives way to
+    ``# x`` and takes ``-<tab>x``; a list gives way to anything at column 0 and takes
+    indented ``-<tab>x`` and ``# x``.
+    """
+    if kind == "footnote" or _DASH_SPACE.match(line):
+        return True
+    if kind == "quote":
+        return line.lstrip(" \t").startswith("#")
+    return not line[:1].isspace()
+MARKERS = ("TODO", "DOING", "WAITING", "WAIT", "DONE", "CANCELED", "CANCELLED",
+           "STARTED", "IN-PROGRESS", "NOW", "LATER")
+# A marker must be followed by a space, or end the file: "- TODO\n" is a block titled "TODO".
+_MARKER = re.compile(r"[ \t]+(" + "|".join(MARKERS) + r")(?= |\Z)")
+_PRIORITY = re.compile(r"[ \t]+\[#(.)\]")
+_HEADING_SIZE = re.compile(r"[ \t]*(#+)(?=[ \t\r\n\x0c]|$)")
+
+_FENCE_OPEN = re.compile(r"[ \t]*(```|~~~)")
+_BEGIN = re.compile(r"[ \t]*#\+BEGIN_(\S+)", re.IGNORECASE)
+_DRAWER = re.compile(r"[ \t]*:([A-Za-z][\w-]*):[ \t]*$")
+_LATEX_BEGIN = re.compile(r"[ \t]*\\begin\{([^}]+)\}")
+
+
+@dataclass(slots=True)
+class Heading:
+    """Where one block starts, with what its first line says."""
+
+    start: int
+    """Character offset of the block's first line."""
+    line: int
+    """0-based line number."""
+    level_spaces: int
+    """mldoc's level: indentation characters + 1 for bullets, 1 for ``# x`` headings."""
+    unordered: bool
+    """True for bullets, False for ``# x`` headings without a bullet."""
+    size: int | None
+    """Markdown heading size (number of ``#``), or None."""
+    marker: str | None
+    priority: str | None
+    title_offset: int
+    """Offset in the line where the title text starts."""
+
+
+def _construct_end(lines: list[str], index: int, col: int) -> int | None:
+    """If a multi-line construct opens at ``lines[index][col:]``, the index of its last line."""
+    text = lines[index][col:].rstrip("\r")
+    if text.lstrip(" \t").startswith("<"):
+        return _html_construct_end(lines, index, col)
+    if _FENCE_OPEN.match(text):
+        # mldoc closes a fence at the next line that starts with ``` or ~~~, whatever
+        # opened it and whatever follows on that line.
+        for j in range(index + 1, len(lines)):
+            if _FENCE_OPEN.match(lines[j]):
+                return j
+        return None
+    m = _BEGIN.match(text)
+    if m:
+        end = re.compile(r"[ \t]*#\+END_" + re.escape(m.group(1)) + r"\b", re.IGNORECASE)
+        for j in range(index + 1, len(lines)):
+            if end.match(lines[j]):
+                return j
+        return None
+    m = _DRAWER.match(text)
+    if m and m.group(1).upper() != "END":
+        for j in range(index + 1, len(lines)):
+            if re.match(r"[ \t]*:END:[ \t]*\r?$", lines[j], re.IGNORECASE):
+                return j
+        return None
+    m = _LATEX_BEGIN.match(text)
+    if m:
+        end = re.compile(r".*\\end\{" + re.escape(m.group(1)) + r"\}")
+        for j in range(index, len(lines)):
+            if end.match(lines[j]) and (j > index or text.find("\\end{") > 0):
+                return j
+        return None
+    return None
+
+
+def _html_construct_end(lines: list[str], index: int, col: int) -> int | None:
+    """Raw HTML that starts a line swallows every line up to its closing tag."""
+    text = lines[index][col:]
+    start = len(text) - len(text.lstrip(" \t"))
+    # Only look a bounded distance ahead: an unclosed tag must not cost O(n^2).
+    window = "\n".join([text] + lines[index + 1:index + 400])
+    end = html_end(window, start)
+    if end is None:
+        return None
+    return index + window.count("\n", 0, end)
+
+
+def _front_matter_end(lines: list[str]) -> int | None:
+    if not lines or lines[0].rstrip("\r") != "---":
+        return None
+    for j in range(1, len(lines)):
+        if lines[j].rstrip("\r") == "---":
+            return j
+    return None
+
+
+def parse_heading_line(line: str, *, at_eof: bool = False) -> tuple[int, bool, int | None, str | None, str | None, int] | None:
+    """Read a block's first line: (level_spaces, unordered, size, marker, priority, title offset).
+
+    ``line`` excludes its line ending; ``at_eof`` says no line ending followed it.
+    """
+    m = _BULLET.match(line)
+    if m:
+        level_spaces = len(m.group(1)) + 1
+        unordered = True
+        pos = m.end()
+        size_m = _HEADING_SIZE.match(line, pos)
+        size = len(size_m.group(1)) if size_m else None
+        if size_m:
+            pos = size_m.end()
+    else:
+        m = _MD_HEADING.match(line)
+        if not m:
+            return None
+        level_spaces = 1
+        unordered = False
+        size = len(m.group(1))
+        pos = m.end()
+    marker = priority = None
+    mm = _MARKER.match(line if at_eof else line + "\n", pos)
+    if mm:
+        marker = mm.group(1)
+        pos = mm.end()
+    pm = _PRIORITY.match(line, pos)
+    if pm:
+        priority = pm.group(1)
+        pos = pm.end()
+    while pos < len(line) and line[pos] in " \t":
+        pos += 1
+    return level_spaces, unordered, size, marker, priority, pos
+
+
+def split_headings(lines: list[str]) -> list[Heading]:
+    """Every block start in a file given as lines (each without its ``\\n``)."""
+    headings: list[Heading] = []
+    offset = 0
+    skip_until = _front_matter_end(lines)
+    if skip_until is None:
+        skip_until = -1
+    offsets = []
+    for line in lines:
+        offsets.append(offset)
+        offset += len(line) + 1
+    i = skip_until + 1
+    n = len(lines)
+    lazy = ""
+    while i < n:
+        line = lines[i]
+        stripped = line.lstrip(" \t")
+        first = stripped[:1]
+        if (first == "-" or first == "#") and (not lazy or ends_lazy(lazy, line)):
+            parsed = parse_heading_line(line, at_eof=i == n - 1)
+            if parsed is not None:
+                level_spaces, unordered, size, marker, priority, title_at = parsed
+                headings.append(Heading(offsets[i], i, level_spaces, unordered, size, marker, priority, title_at))
+                lazy = "quote" if line.startswith(">", title_at) else ""
+                end = _construct_end(lines, i, title_at) if title_at < len(line) else None
+                i = (end if end is not None else i) + 1
+                continue
+        if lazy:
+            if not stripped.strip():
+                lazy = ""
+        elif first in ("`", "~", "#", ":", "\\", "<"):
+            end = _construct_end(lines, i, 0)
+            if end is not None:
+                i = end + 1
+                continue
+        else:
+            lazy = lazy_kind(line)
+        i += 1
+    return headings

@@ -1,0 +1,593 @@
+"""Parse one Logseq markdown file into a :class:`~notegraph.model.Page`.
+
+The block tree, block content, properties, markers and references follow
+Logseq 0.10's graph-parser (``block.cljs`` / ``extract.cljc``) fed by mldoc:
+
+* a block's source runs from its bullet line to the next bullet line of any
+  level (see :mod:`notegraph.logseq.outline`);
+* ``content`` is that source without the bullet, continuation lines
+  de-indented by ``indent + 2`` characters, trailing empty lines dropped;
+* text before the first bullet is the *pre-block*; its content is kept raw;
+* the tree follows indentation width, where a line indented less than its
+  parent but deeper than any ancestor joins the parent's children.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+import uuid as uuidlib
+from dataclasses import dataclass, field
+
+from notegraph.logseq import dates, names
+from notegraph.logseq.config import GraphConfig
+from notegraph.logseq.inline import InlineRefs, html_end, scan_inline
+from notegraph.logseq.outline import Heading, lazy_kind, _construct_end, _front_matter_end, split_headings
+from notegraph.logseq.properties import (
+    PROPERTY_LINE,
+    Property,
+    page_refs_of_properties,
+    parse_property,
+)
+from notegraph.model import Block, Page
+
+_TIMESTAMP = re.compile(r"(SCHEDULED|DEADLINE):[ \t]*<(\d{4})-(\d{2})-(\d{2}) [A-Za-z]+([^>\n]*)>", re.IGNORECASE)
+# A paragraph whose first or second inline element is a timestamp.
+_TIMESTAMP_START = re.compile(
+    r"[ \t]*(?:[^\s\\_^\[*~`=$#]+[ \t]+)?"
+    r"(?:(?:SCHEDULED|DEADLINE|CLOSED|CLOCK):[ \t]*)?[<\[]\d{4}-\d{2}-\d{2} [A-Za-z]+[^>\]\n]*[>\]]",
+    re.IGNORECASE)
+_HR = re.compile(r"-{3,}[ \t]*")
+_RAW_BEGIN = re.compile(r"[ \t]*#\+BEGIN_(QUERY|SRC|EXAMPLE|EXPORT|COMMENT)\b", re.IGNORECASE)
+_FENCE = re.compile(r"[ \t]*(```|~~~)")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_ASSET = re.compile(r"^[./]*assets")
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_NESTED_INNER = re.compile(r"\[\[([^\[\]]+)\]\]")
+_BLOCK_ID_NAMESPACE = uuidlib.UUID("9a3c1f4e-6a0b-4e43-9c58-0e7a1e2d5b77")
+
+# Bigger files are read but not parsed into blocks: the outline would be meaningless
+# and parsing could take seconds. Logseq itself struggles far below this size.
+MAX_PARSE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH_WARNING = 200
+
+
+@dataclass(slots=True)
+class _BlockDraft:
+    start: int
+    end: int
+    line: int
+    level_spaces: int
+    heading: Heading | None
+    content: str = ""
+    props: list[Property] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    block_refs: list[str] = field(default_factory=list)
+    scheduled: dt.date | None = None
+    deadline: dt.date | None = None
+    repeated: bool = False
+    parent: int | None = None
+    level: int = 1
+
+
+# ---------------------------------------------------------------------------
+# decoding
+
+
+def decode(raw: bytes) -> tuple[str, bool, list[str], bool]:
+    """(text, had_bom, errors, writable) for the bytes of a file."""
+    errors: list[str] = []
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    body = raw[3:] if bom else raw
+    if b"\x00" in body[:8192]:
+        return "", bom, ["binary file (contains NUL bytes); not parsed"], False
+    try:
+        return body.decode("utf-8"), bom, errors, True
+    except UnicodeDecodeError as exc:
+        errors.append(f"invalid UTF-8 at byte {exc.start + (3 if bom else 0)}; "
+                      "undecodable bytes shown as U+FFFD and the file is read-only for notegraph")
+        return body.decode("utf-8", errors="replace"), bom, errors, False
+
+
+# ---------------------------------------------------------------------------
+# content, exactly as Logseq stores it
+
+
+def _split_lines(s: str) -> list[str]:
+    """ClojureScript's ``split-lines``: split on \\n or \\r\\n, drop trailing empty strings."""
+    parts = re.split(r"\r?\n", s)
+    if len(parts) > 1:
+        while parts and parts[-1] == "":
+            parts.pop()
+    return parts
+
+
+def _js_blank(s: str) -> bool:
+    return s.strip() == "" if s else True
+
+
+def block_content(raw: str, level_spaces: int, unordered: bool) -> str:
+    """``:block/content`` of a bullet or heading block from its source span."""
+    if _js_blank(raw):
+        return ""
+    text = raw.lstrip()
+    text = re.sub(r"^-+\s?", "", text, count=1)
+    width = (level_spaces if unordered else 1) + 1
+    lines = _split_lines(text)
+    if not lines:
+        return ""
+    out = [lines[0]]
+    for line in lines[1:]:
+        # Only an indentation of exactly blanks is removed; a line indented less than
+        # the block (pasted text, odd editors) keeps its bytes.
+        out.append(line[width:] if _js_blank(line[:width]) else line)
+    return _properties_drawer_to_new_syntax("\n".join(out))
+
+
+def _properties_drawer_to_new_syntax(content: str) -> str:
+    """An org ``:PROPERTIES:`` drawer in markdown becomes ``key:: value`` lines (Logseq does this)."""
+    if ":PROPERTIES:" not in content or not re.search(r":END:[\t\r ]*\n|:END:\s*$", content):
+        return content
+    lines = _split_lines(content)
+    try:
+        start = lines.index(":PROPERTIES:")
+        end = lines.index(":END:")
+    except ValueError:
+        return content
+    if end <= start:
+        return content
+    middle = []
+    for text in lines[start + 1:end]:
+        key, sep, value = text[1:].partition(":")
+        if sep:
+            compare = key.lower()
+            key = key.replace("_", "-")
+            if compare in ("id", "custom_id", "custom-id"):
+                key = "id"
+            elif compare == "last-modified-at":
+                key = "updated-at"
+            middle.append(f"{key}:: {value.strip()}")
+        else:
+            middle.append(text)
+    return "\n".join(lines[:start] + middle + lines[end + 1:])
+
+
+# ---------------------------------------------------------------------------
+# one block's body: properties, timestamps and the text that can hold references
+
+
+@dataclass(slots=True)
+class _Body:
+    props: list[Property] = field(default_factory=list)
+    inline_lines: list[str] = field(default_factory=list)
+    scheduled: dt.date | None = None
+    deadline: dt.date | None = None
+    repeated: bool = False
+    title: str = ""
+    """The first line's inline text, when the first line is ordinary text."""
+
+
+def _scan_body(lines: list[str], first_col: int, config: GraphConfig) -> _Body:
+    """Walk a block's lines (the first one from ``first_col``) the way mldoc tokenises them.
+
+    Text lines (blank ones included) group into paragraphs that end at the next
+    property drawer, code block, drawer, quote, list or HTML block. A paragraph
+    that opens with a timestamp (``SCHEDULED: <...>``) is a timestamp paragraph:
+    Logseq takes its SCHEDULED/DEADLINE dates and ignores the rest of its text.
+    """
+    body = _Body()
+    have_props = False
+    i = 0
+    n = len(lines)
+    lazy = False
+    paragraph: str | None = None  # None, "text" or "timestamps"
+    while i < n:
+        line = lines[i][first_col:] if i == 0 else lines[i]
+        bare = line.rstrip("\r")
+        if lazy:
+            lazy = bool(bare.strip())
+            if lazy:
+                body.inline_lines.append(line)
+                i += 1
+                continue
+        if i == 0 and bare.lstrip(" \t").startswith(">"):
+            lazy = True
+        elif i > 0 and lazy_kind(bare):
+            lazy = True
+            paragraph = None
+            body.inline_lines.append(line)
+            i += 1
+            continue
+        pm = PROPERTY_LINE.match(bare)
+        if pm:
+            paragraph = None
+            drawer: list[Property] = []
+            while i < n:
+                line = lines[i][first_col:] if i == 0 else lines[i]
+                pm = PROPERTY_LINE.match(line.rstrip("\r"))
+                if not pm:
+                    break
+                prop = parse_property(pm.group(1), (pm.group(2) or "").strip(), config)
+                if prop is not None:
+                    drawer.append(prop)
+                i += 1
+            if not have_props:
+                body.props = drawer
+                have_props = True
+            continue
+        stripped = bare.lstrip(" \t")
+        if stripped[:1] == "<":
+            window = "\n".join([line] + lines[i + 1:i + 400])
+            start = len(line) - len(line.lstrip(" \t"))
+            end_at = html_end(window, start)
+            if end_at is not None:
+                paragraph = None
+                last = i + window.count("\n", 0, end_at)
+                rest = window[end_at:].split("\n", 1)[0]
+                if rest.strip():
+                    body.inline_lines.append(rest)
+                i = last + 1
+                continue
+        if stripped[:1] in ("`", "~", "#", ":", "\\"):
+            end = _construct_end([line] + lines[i + 1:], 0, 0) if i == 0 else _construct_end(lines, i, 0)
+            if end is not None:
+                paragraph = None
+                last = end + i if i == 0 else end
+                if not (_RAW_BEGIN.match(bare) or _FENCE.match(bare) or stripped.startswith(":")
+                        or stripped.startswith("\\begin")):
+                    # #+BEGIN_QUOTE / NOTE / TIP ...: the inside is parsed text.
+                    body.inline_lines.extend(lines[i + 1:last])
+                i = last + 1
+                continue
+        if i == 0:
+            body.title = line
+            i += 1
+            continue
+        if stripped.startswith("[:"):
+            paragraph = None  # inline hiccup at a line start is an element of its own
+        if stripped.startswith("|") or _HR.fullmatch(stripped):
+            # A table row or a rule: its own element, so it ends a paragraph.
+            paragraph = None
+            body.inline_lines.append(line)
+            i += 1
+            continue
+        if paragraph is None:
+            paragraph = "timestamps" if _TIMESTAMP_START.match(bare) else "text"
+        if paragraph == "timestamps":
+            _take_timestamps(bare, body)
+        else:
+            body.inline_lines.append(line)
+        i += 1
+    return body
+
+
+def _take_timestamps(line: str, body: _Body) -> None:
+    for tm in _TIMESTAMP.finditer(line):
+        try:
+            day = dt.date(int(tm.group(2)), int(tm.group(3)), int(tm.group(4)))
+        except ValueError:
+            continue
+        if tm.group(1).upper() == "SCHEDULED":
+            body.scheduled = day
+        else:
+            body.deadline = day
+        if re.search(r"(\.\+|\+\+|\+)\d+[hdwmy]", tm.group(5)):
+            body.repeated = True
+
+
+def _page_refs_from_inline(refs: InlineRefs) -> list[str]:
+    out = []
+    for page in refs.pages:
+        if _ASSET.match(page) or page.startswith("draws"):
+            continue
+        block_id = page[2:-2] if page.startswith("((") and page.endswith("))") else None
+        if block_id and _UUID.fullmatch(block_id):
+            out.append(block_id)
+            continue
+        out.append(page)
+    return out
+
+
+def _namespace_parents(ref: str) -> list[str]:
+    inner = _NESTED_INNER.search(ref)
+    name = inner.group(1) if inner else ref
+    if names.is_namespace_name(name) and not _URL_LIKE.match(name):
+        return names.namespace_parents(name)
+    return []
+
+
+class _RefNormaliser:
+    """Turns written page names into ``:block/name`` keys, journal titles included."""
+
+    def __init__(self, config: GraphConfig) -> None:
+        self.config = config
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        cached = self.cache.get(name)
+        if cached is not None:
+            return cached
+        display = names.strip_boundary_slashes(name)
+        key = names.page_key(display)
+        day = dates.parse_journal_title(key, self.config.journal_title_format) if _could_be_date(key) else None
+        if day is not None:
+            key = names.page_key(dates.format_date(day, self.config.journal_title_format))
+        self.cache[name] = key
+        return key
+
+
+def _could_be_date(text: str) -> bool:
+    return any(c.isdigit() for c in text) and len(text) <= 40
+
+
+def _collect_refs(draft: _BlockDraft, heading_title: str, body: _Body, config: GraphConfig,
+                  normalise: _RefNormaliser) -> None:
+    inline = scan_inline(heading_title) if heading_title else InlineRefs()
+    scan_inline("\n".join(body.inline_lines), inline)
+    written: list[str] = []
+    if draft.heading is not None:
+        if draft.heading.marker:
+            written.append(draft.heading.marker)
+        if draft.heading.priority:
+            written.append(draft.heading.priority)
+    written.extend(page_refs_of_properties(body.props, config))
+    written.extend(_page_refs_from_inline(inline))
+    written = [w for w in written if w.strip()]
+    expanded = list(written)
+    for ref in written:
+        expanded.extend(p for p in _namespace_parents(ref) if p.strip())
+    seen: dict[str, None] = {}
+    for ref in expanded:
+        seen.setdefault(normalise(ref), None)
+    draft.refs = [r for r in seen if r]
+    draft.tags = list(dict.fromkeys(names.page_key(t) for t in inline.tags if t))
+    block_refs = list(inline.block_refs)
+    for prop in body.props:
+        block_refs.extend(prop.block_refs)
+    draft.block_refs = list(dict.fromkeys(b.lower() for b in block_refs))
+
+
+# ---------------------------------------------------------------------------
+# the tree
+
+
+def _attach_parents(drafts: list[_BlockDraft]) -> None:
+    """Logseq's ``with-parent-and-left``: parents from indentation widths."""
+    # Each stack entry: (level_spaces, block index or -1 for the page).
+    stack: list[tuple[int, int]] = [(0, -1)]
+    for index, draft in enumerate(drafts):
+        spaces = draft.level_spaces
+        top_spaces, top = stack[-1]
+        if spaces == top_spaces:
+            stack[-1] = (spaces, index)
+        elif spaces > top_spaces:
+            stack.append((spaces, index))
+        elif any(s == spaces for s, _ in stack):
+            while stack[-1][0] > spaces:
+                stack.pop()
+            stack[-1] = (spaces, index)
+        else:
+            # Outdented to a width no ancestor has: it becomes the next sibling of the
+            # shallowest deeper block and takes that block's width.
+            keep = [entry for entry in stack if entry[0] <= spaces]
+            deeper = stack[len(keep)]
+            stack = keep + [(deeper[0], index)]
+        parent_index = stack[-2][1] if len(stack) >= 2 else -1
+        draft.parent = None if parent_index < 0 else parent_index
+        draft.level = len(stack) - 1
+
+
+# ---------------------------------------------------------------------------
+# ids
+
+
+def stable_block_id(page_key: str, content: str, ordinal: int) -> str:
+    """A UUID-shaped id from the block's own text (hidden properties ignored).
+
+    It survives edits, additions and moves of *other* blocks; identical blocks on
+    one page are told apart by their order of appearance.
+    """
+    lines = [ln for ln in content.split("\n")
+             if not re.match(r"\s*(collapsed|id|heading)::", ln, re.IGNORECASE)]
+    digest = hashlib.sha1(
+        f"{page_key}\x00{' '.join(' '.join(lines).split())}\x00{ordinal}".encode("utf-8")
+    ).digest()
+    return str(uuidlib.UUID(bytes=digest[:16], version=5))
+
+
+# ---------------------------------------------------------------------------
+# the page
+
+
+@dataclass(slots=True)
+class PageName:
+    name: str
+    key: str
+    journal_date: dt.date | None
+
+
+def page_name_for(rel_path: str, config: GraphConfig, title_property: str | None) -> PageName:
+    """Page name and journal date of a file, from ``title::`` or its file name."""
+    file_name = rel_path.rsplit("/", 1)[-1]
+    body = names.file_body(file_name)
+    in_journals = rel_path.startswith(config.journals_dir + "/")
+    if rel_path.lower().startswith(config.pages_dir.lower() + "/contents."):
+        title = "Contents"
+    elif title_property:
+        title = title_property
+    else:
+        title = names.title_from_file_body(body, config.file_name_format)
+    title = names.display_name(title)
+    day = dates.parse_journal_title(names.page_key(title), config.journal_title_format)
+    if day is None and in_journals and not title_property:
+        for pattern in dict.fromkeys((config.journal_file_name_format, "yyyy_MM_dd", "yyyy-MM-dd")):
+            day = dates.parse_date(body, pattern)
+            if day is not None:
+                break
+    if day is not None:
+        title = dates.format_date(day, config.journal_title_format)
+    return PageName(title, names.page_key(title), day)
+
+
+def _detect_style(text: str, headings: list[Heading], lines: list[str]) -> tuple[str, str]:
+    newline = "\r\n" if "\r\n" in text[:65536] else "\n"
+    indent = ""
+    for h in headings:
+        if h.level_spaces > 1:
+            indent = lines[h.line][:h.level_spaces - 1]
+            break
+    if not indent or indent.startswith("\t"):
+        unit = "\t"
+    else:
+        widths = sorted({h.level_spaces - 1 for h in headings if h.level_spaces > 1})
+        step = widths[0] if widths else 2
+        unit = " " * max(1, step)
+    return newline, unit
+
+
+def parse_page(rel_path: str, raw: bytes, config: GraphConfig) -> Page:
+    """Parse the bytes of one file of a graph. Never raises on bad input."""
+    text, bom, errors, writable = decode(raw)
+    if len(raw) > MAX_PARSE_BYTES:
+        errors.append(f"file is {len(raw) // (1024 * 1024)} MB, over the {MAX_PARSE_BYTES // (1024 * 1024)} MB "
+                      "parse limit; its blocks are not read")
+        name = page_name_for(rel_path, config, None)
+        return Page(rel_path, name.name, name.key, name.journal_date, (), text, errors=tuple(errors),
+                    bom=bom, writable=False)
+    return parse_text(rel_path, text, config, bom=bom, errors=errors, writable=writable)
+
+
+def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = False,
+               errors: list[str] | None = None, writable: bool = True) -> Page:
+    errors = list(errors or [])
+    lines = text.split("\n")
+    headings = split_headings(lines) if text.strip() else []
+    normalise = _RefNormaliser(config)
+    line_starts: list[int] = []
+    offset = 0
+    for line in lines:
+        line_starts.append(offset)
+        offset += len(line) + 1
+
+    drafts: list[_BlockDraft] = []
+    page_props: list[Property] = []
+    title_property: str | None = None
+    if text.strip():
+        first_start = headings[0].start if headings else len(text)
+        if first_start > 0 or not headings:
+            pre_end_line = headings[0].line if headings else len(lines)
+            pre_lines = lines[:pre_end_line]
+            fm_end = _front_matter_end(pre_lines)
+            body = _scan_body(pre_lines[(fm_end + 1) if fm_end is not None else 0:], 0, config)
+            if fm_end is not None:
+                body.props = _front_matter_props(pre_lines[1:fm_end], config) or body.props
+            draft = _BlockDraft(0, first_start, 1, 1, None, content=text[:first_start], props=body.props)
+            _collect_refs(draft, body.title, body, config, normalise)
+            drafts.append(draft)
+            page_props = body.props
+            starts_with_props = fm_end is not None or bool(PROPERTY_LINE.match(lines[0].rstrip("\r")))
+            if starts_with_props:
+                for prop in body.props:
+                    if prop.raw_key.lower() == "title" and prop.value.strip():
+                        title_property = prop.value
+        for index, heading in enumerate(headings):
+            end = headings[index + 1].start if index + 1 < len(headings) else len(text)
+            end_line = headings[index + 1].line if index + 1 < len(headings) else len(lines)
+            block_lines = lines[heading.line:end_line]
+            draft = _BlockDraft(heading.start, end, heading.line + 1, heading.level_spaces, heading)
+            draft.content = block_content(text[heading.start:end], heading.level_spaces, heading.unordered)
+            body = _scan_body(block_lines, heading.title_offset, config)
+            draft.props = body.props
+            draft.scheduled, draft.deadline, draft.repeated = body.scheduled, body.deadline, body.repeated
+            _collect_refs(draft, body.title, body, config, normalise)
+            drafts.append(draft)
+
+    # The pre-block takes part in the tree as a top-level block: a first bullet indented
+    # under it becomes its child, as in Logseq.
+    _attach_parents(drafts)
+
+    name = page_name_for(rel_path, config, title_property)
+    blocks = _finish_blocks(drafts, name.key, line_starts, errors)
+    props_text = {p.key: p.value for p in page_props}
+    aliases: list[str] = []
+    for prop in page_props:
+        if prop.key == "alias":
+            for alias in sorted(prop.refs) if prop.refs else [prop.value]:
+                if alias.strip() and names.page_key(alias) != name.key:
+                    aliases.append(alias)
+    namespace = None
+    if names.is_namespace_name(name.name) and not _NESTED_INNER.search(name.name):
+        parent = name.name.rsplit("/", 1)[0]
+        if parent.strip():
+            namespace = names.page_key(parent)
+    newline, unit = _detect_style(text, headings, lines)
+    if any(b.level > MAX_DEPTH_WARNING for b in blocks):
+        errors.append(f"outline nests deeper than {MAX_DEPTH_WARNING} levels")
+    return Page(
+        file=rel_path, name=name.name, key=name.key, journal_date=name.journal_date,
+        blocks=blocks, text=text, properties=props_text, aliases=tuple(aliases),
+        namespace=namespace, errors=tuple(errors), bom=bom, newline=newline, indent=unit,
+        writable=writable,
+    )
+
+
+def _front_matter_props(lines: list[str], config: GraphConfig) -> list[Property]:
+    props = []
+    for line in lines:
+        key, sep, value = line.rstrip("\r").partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            prop = parse_property(key.strip(), value.strip(), config)
+            if prop is not None:
+                props.append(prop)
+    return props
+
+
+def _finish_blocks(drafts: list[_BlockDraft], page_key: str, line_starts: list[int],
+                   errors: list[str]) -> tuple[Block, ...]:
+    seen_ids: set[str] = set()
+    ordinals: dict[str, int] = {}
+    children: dict[int, list[int]] = {}
+    for index, d in enumerate(drafts):
+        if d.parent is not None:
+            children.setdefault(d.parent, []).append(index)
+    blocks: list[Block] = []
+    for index, d in enumerate(drafts):
+        props = {p.key: p.value for p in d.props}
+        collapsed = d.heading is not None and props.get("collapsed", "").strip().lower() == "true"
+        if collapsed:
+            del props["collapsed"]
+        own_uuid = props.get("id", "").strip()
+        uuid = own_uuid.lower() if _UUID.fullmatch(own_uuid) else None
+        if uuid and uuid in seen_ids:
+            errors.append(f"line {d.line}: duplicate block id {uuid}; Logseq gives this block a new id")
+            uuid = None
+        if uuid:
+            block_id = uuid
+        else:
+            norm = " ".join(d.content.split())
+            ordinal = ordinals.get(norm, 0)
+            ordinals[norm] = ordinal + 1
+            block_id = stable_block_id(page_key, d.content, ordinal)
+        seen_ids.add(block_id)
+        heading = d.heading
+        blocks.append(Block(
+            index=index, id=block_id, line=d.line,
+            level=d.level,
+            parent=d.parent, start=d.start, end=d.end, content=d.content,
+            properties=props, refs=tuple(d.refs), tags=tuple(d.tags),
+            block_refs=tuple(d.block_refs),
+            marker=heading.marker if heading else None,
+            priority=heading.priority if heading else None,
+            collapsed=collapsed, pre_block=heading is None,
+            heading=heading.size if heading else None,
+            scheduled=d.scheduled, deadline=d.deadline, repeated=d.repeated,
+            uuid=uuid, children=tuple(children.get(index, ())),
+        ))
+    return tuple(blocks)
+
+
+def normalise_name(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
