@@ -100,7 +100,8 @@ def compare(ours: dict[str, Record], theirs: dict[str, Record], show: int) -> Co
             stats["refs_fn"] += len(rb - ra)
             if ra != rb:
                 report("refs", file, sorted(ra - rb), sorted(rb - ra))
-            ba, bb = set(a.get("block_refs", [])), set(b.get("block_ref_uuids", b.get("block_refs", [])))
+            ba = set(a.get("block_refs") or [])
+            bb = set(b.get("block_ref_uuids") or b.get("block_refs") or [])
             stats["brefs_ok"] += ba == bb
     return stats
 

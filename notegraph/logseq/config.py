@@ -57,8 +57,13 @@ def _name(value: Any) -> str | None:
     return None
 
 
+def _is_collection(value: Any) -> bool:
+    # edn_format gives vectors as ImmutableList, sets as frozenset, lists as tuple.
+    return isinstance(value, (list, tuple, set, frozenset, edn_format.ImmutableList))
+
+
 def _names(value: Any) -> frozenset[str]:
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if _is_collection(value):
         return frozenset(n.lower() for n in map(_name, value) if n)
     return frozenset()
 
@@ -88,7 +93,7 @@ def config_from_edn_text(text: str) -> GraphConfig:
         return value if isinstance(value, str) and value.strip() else default
 
     hidden_value = values.get("hidden")
-    hidden = tuple(h for h in hidden_value if isinstance(h, str)) if isinstance(hidden_value, (list, tuple)) else ()
+    hidden = tuple(h for h in hidden_value or () if isinstance(h, str)) if _is_collection(hidden_value) else ()
     name_format = _name(values.get("file/name-format")) or "legacy"
     workflow = _name(values.get("preferred-workflow")) or "now"
     indentation = _INDENTS.get(_name(values.get("export/bullet-indentation")) or "tab", "\t")

@@ -221,8 +221,8 @@ class _Scanner:
             self.refs.tags.append(un_bracket(name))
             if self.property_value:
                 # The tag's first part: "x" for #x[[y]], "a" for #[[a]]b.
-                first = name[2:_bracket_end(name, 0)[0] - 2] if name.startswith("[[") and _bracket_end(name, 0) \
-                    else name.split("[[", 1)[0]
+                closing = _bracket_end(name, 0) if name.startswith("[[") else None
+                first = name[2:closing[0] - 2] if closing else name.split("[[", 1)[0]
                 if first:
                     self.refs.pages.append(first)
                 return end
@@ -244,7 +244,7 @@ class _Scanner:
         body = s[start:close]
         if not body or "\n" in body or "}" in body:
             return None
-        m = re.match(r"[^}( ]+", body)
+        m = _MACRO_NAME.match(body)
         if m is None:
             return None
         name = m.group(0)
@@ -370,51 +370,58 @@ class _Scanner:
 
     # -- the loop ------------------------------------------------------------------
     def scan(self, s: str, *, tags: bool = True) -> None:
+        """Visit the positions where a construct can start, skipping plain text.
+
+        A construct keyed by a plain-text delimiter (``[ # ` * _`` ...) can start
+        anywhere; one keyed by another character (``( { < !`` or a URL) only where
+        a plain-text run would start: after a delimiter, whitespace or a construct.
+        """
         i = 0
-        n = len(s)
-        at_run_start = True
-        while i < n:
-            c = s[i]
+        prev_end = 0
+        while True:
+            m = _CANDIDATE.search(s, i)
+            if m is None:
+                return
+            p = m.start()
+            c = s[p]
+            run_start = p == 0 or p == prev_end or s[p - 1] in PLAIN_DELIMS
             end: int | None = None
             if c == "[":
-                end = self.bracket(s, i)
+                end = self.bracket(s, p)
             elif c == "#":
-                end = self.tag(s, i) if tags else None
+                end = self.tag(s, p) if tags else None
             elif c == "`":
-                end = self.code(s, i)
+                end = self.code(s, p)
             elif c in "*_~^=":
-                end = self.emphasis(s, i)
+                end = self.emphasis(s, p)
             elif c == "$":
-                end = self.latex(s, i)
+                end = self.latex(s, p)
             elif c == "\\":
-                end = self.latex(s, i)
-                if end is None and i + 1 < n and s[i + 1] in _MD_ESCAPABLE:
-                    end = i + 2
-            elif c == "{" and not self.property_value:
-                end = self.macro(s, i)
+                end = self.latex(s, p)
+                if end is None and p + 1 < len(s) and s[p + 1] in _MD_ESCAPABLE:
+                    end = p + 2
+            elif not run_start:
+                # inside a plain-text run: "foo((x))" or "xhttps://" start nothing
+                i = m.end() if m.end() > p + 1 else p + 1
+                continue
+            elif c == "{":
+                end = None if self.property_value else self.macro(s, p)
             elif c == "(":
-                end = self.block_ref(s, i)
+                end = self.block_ref(s, p)
             elif c == "<":
-                end = self.angle(s, i)
+                end = self.angle(s, p)
             elif c == "!":
-                if s.startswith("![", i):
-                    end = self.markdown_link(s, i + 1)
-            elif at_run_start and c not in "SCDscd" and c not in PLAIN_DELIMS:
-                end = self.url(s, i)
-            if end is not None and end > i:
-                i = end
-                at_run_start = True
-                continue
-            if c in PLAIN_DELIMS:
-                m = _WS_RUN.match(s, i)
-                i = m.end() if m else i + 1
-                at_run_start = True
-                continue
-            m = _PLAIN_RUN.match(s, i)
-            i = m.end() if m else i + 1
-            at_run_start = False
+                end = self.markdown_link(s, p + 1) if s.startswith("![", p) else None
+            elif c not in "SCDscd":  # those letters start a timestamp, never a URL
+                end = self.url(s, p)
+            if end is not None and end > p:
+                i = prev_end = end
+            else:
+                i = p + 1
 
 
+_MACRO_NAME = re.compile(r"[^}( ]+")
+_CANDIDATE = re.compile(r"[\[#`*_~^=$\\{(<!]|[A-Za-z0-9]+://")
 _UNDERLINE_BEFORE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0c")
 
 

@@ -16,6 +16,7 @@ import unicodedata
 from urllib.parse import quote, unquote
 
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+_URL = re.compile(r"[A-Za-z][\w+.-]*://")
 
 
 def strip_boundary_slashes(name: str) -> str:
@@ -81,7 +82,7 @@ def namespace_parents(name: str) -> list[str]:
 
 
 def is_namespace_name(name: str) -> bool:
-    return "/" in name and not name.startswith(("../", "./")) and not re.match(r"^[A-Za-z][\w+.-]*://", name)
+    return "/" in name and not name.startswith(("../", "./")) and not _URL.match(name)
 
 
 # Characters Logseq percent-encodes in file names (frontend.util.fs, triple-lowbar).

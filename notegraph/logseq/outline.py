@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from notegraph.logseq.inline import html_end
 
@@ -176,14 +177,10 @@ def parse_heading_line(line: str, *, at_eof: bool = False) -> tuple[int, bool, i
 def split_headings(lines: list[str]) -> list[Heading]:
     """Every block start in a file given as lines (each without its ``\\n``)."""
     headings: list[Heading] = []
-    offset = 0
     skip_until = _front_matter_end(lines)
     if skip_until is None:
         skip_until = -1
-    offsets = []
-    for line in lines:
-        offsets.append(offset)
-        offset += len(line) + 1
+    offsets = [0, *accumulate(len(line) + 1 for line in lines)]
     i = skip_until + 1
     n = len(lines)
     lazy = ""

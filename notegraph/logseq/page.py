@@ -18,8 +18,8 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-import uuid as uuidlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from notegraph.logseq import dates, names
 from notegraph.logseq.config import GraphConfig
@@ -39,6 +39,10 @@ _TIMESTAMP_START = re.compile(
     r"[ \t]*(?:[^\s\\_^\[*~`=$#]+[ \t]+)?"
     r"(?:(?:SCHEDULED|DEADLINE|CLOSED|CLOCK):[ \t]*)?[<\[]\d{4}-\d{2}-\d{2} [A-Za-z]+[^>\]\n]*[>\]]",
     re.IGNORECASE)
+_LEADING_DASHES = re.compile(r"^-+\s?")
+_HIDDEN_PROPERTY_LINE = re.compile(r"\s*(collapsed|id|heading)::", re.IGNORECASE)
+_REPEATER = re.compile(r"(\.\+|\+\+|\+)\d+[hdwmy]")
+_DIGIT = re.compile(r"\d")
 _HR = re.compile(r"-{3,}[ \t]*")
 _RAW_BEGIN = re.compile(r"[ \t]*#\+BEGIN_(QUERY|SRC|EXAMPLE|EXPORT|COMMENT)\b", re.IGNORECASE)
 _FENCE = re.compile(r"[ \t]*(```|~~~)")
@@ -46,7 +50,6 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _ASSET = re.compile(r"^[./]*assets")
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _NESTED_INNER = re.compile(r"\[\[([^\[\]]+)\]\]")
-_BLOCK_ID_NAMESPACE = uuidlib.UUID("9a3c1f4e-6a0b-4e43-9c58-0e7a1e2d5b77")
 
 # Bigger files are read but not parsed into blocks: the outline would be meaningless
 # and parsing could take seconds. Logseq itself struggles far below this size.
@@ -98,7 +101,7 @@ def decode(raw: bytes) -> tuple[str, bool, list[str], bool]:
 
 def _split_lines(s: str) -> list[str]:
     """ClojureScript's ``split-lines``: split on \\n or \\r\\n, drop trailing empty strings."""
-    parts = re.split(r"\r?\n", s)
+    parts = [p[:-1] if p.endswith("\r") else p for p in s.split("\n")]
     if len(parts) > 1:
         while parts and parts[-1] == "":
             parts.pop()
@@ -113,8 +116,7 @@ def block_content(raw: str, level_spaces: int, unordered: bool) -> str:
     """``:block/content`` of a bullet or heading block from its source span."""
     if _js_blank(raw):
         return ""
-    text = raw.lstrip()
-    text = re.sub(r"^-+\s?", "", text, count=1)
+    text = _LEADING_DASHES.sub("", raw.lstrip(), count=1)
     width = (level_spaces if unordered else 1) + 1
     lines = _split_lines(text)
     if not lines:
@@ -274,7 +276,7 @@ def _take_timestamps(line: str, body: _Body) -> None:
             body.scheduled = day
         else:
             body.deadline = day
-        if re.search(r"(\.\+|\+\+|\+)\d+[hdwmy]", tm.group(5)):
+        if _REPEATER.search(tm.group(5)):
             body.repeated = True
 
 
@@ -299,55 +301,52 @@ def _namespace_parents(ref: str) -> list[str]:
     return []
 
 
-class _RefNormaliser:
-    """Turns written page names into ``:block/name`` keys, journal titles included."""
-
-    def __init__(self, config: GraphConfig) -> None:
-        self.config = config
-        self.cache: dict[str, str] = {}
-
-    def __call__(self, name: str) -> str:
-        cached = self.cache.get(name)
-        if cached is not None:
-            return cached
-        display = names.strip_boundary_slashes(name)
-        key = names.page_key(display)
-        day = dates.parse_journal_title(key, self.config.journal_title_format) if _could_be_date(key) else None
+@lru_cache(maxsize=65536)
+def normalise_ref(name: str, title_format: str) -> str:
+    """A written page name as a ``:block/name`` key; links to journal days use the title format."""
+    key = names.page_key(names.strip_boundary_slashes(name))
+    if len(key) <= 40 and _DIGIT.search(key):
+        day = dates.parse_journal_title(key, title_format)
         if day is not None:
-            key = names.page_key(dates.format_date(day, self.config.journal_title_format))
-        self.cache[name] = key
-        return key
+            key = names.page_key(dates.format_date(day, title_format))
+    return key
 
 
-def _could_be_date(text: str) -> bool:
-    return any(c.isdigit() for c in text) and len(text) <= 40
-
-
-def _collect_refs(draft: _BlockDraft, heading_title: str, body: _Body, config: GraphConfig,
-                  normalise: _RefNormaliser) -> None:
+def _collect_refs(draft: _BlockDraft, heading_title: str, body: _Body, config: GraphConfig) -> None:
     inline = scan_inline(heading_title) if heading_title else InlineRefs()
-    scan_inline("\n".join(body.inline_lines), inline)
+    if body.inline_lines:
+        scan_inline("\n".join(body.inline_lines), inline)
     written: list[str] = []
-    if draft.heading is not None:
-        if draft.heading.marker:
-            written.append(draft.heading.marker)
-        if draft.heading.priority:
-            written.append(draft.heading.priority)
-    written.extend(page_refs_of_properties(body.props, config))
-    written.extend(_page_refs_from_inline(inline))
-    written = [w for w in written if w.strip()]
-    expanded = list(written)
-    for ref in written:
-        expanded.extend(p for p in _namespace_parents(ref) if p.strip())
-    seen: dict[str, None] = {}
-    for ref in expanded:
-        seen.setdefault(normalise(ref), None)
-    draft.refs = [r for r in seen if r]
-    draft.tags = list(dict.fromkeys(names.page_key(t) for t in inline.tags if t))
-    block_refs = list(inline.block_refs)
+    heading = draft.heading
+    if heading is not None:
+        if heading.marker:
+            written.append(heading.marker)
+        if heading.priority:
+            written.append(heading.priority)
+    if body.props:
+        written.extend(page_refs_of_properties(body.props, config))
+    if inline.pages:
+        written.extend(_page_refs_from_inline(inline))
+    if written:
+        title_format = config.journal_title_format
+        seen: dict[str, None] = {}
+        for ref in written:
+            if not ref.strip():
+                continue
+            seen[normalise_ref(ref, title_format)] = None
+            if "/" in ref:
+                for parent in _namespace_parents(ref):
+                    if parent.strip():
+                        seen[normalise_ref(parent, title_format)] = None
+        draft.refs = [r for r in seen if r]
+    if inline.tags:
+        draft.tags = list(dict.fromkeys(names.page_key(t) for t in inline.tags if t))
+    block_refs = inline.block_refs
     for prop in body.props:
-        block_refs.extend(prop.block_refs)
-    draft.block_refs = list(dict.fromkeys(b.lower() for b in block_refs))
+        if prop.block_refs:
+            block_refs = block_refs + list(prop.block_refs)
+    if block_refs:
+        draft.block_refs = list(dict.fromkeys(b.lower() for b in block_refs))
 
 
 # ---------------------------------------------------------------------------
@@ -384,18 +383,23 @@ def _attach_parents(drafts: list[_BlockDraft]) -> None:
 # ids
 
 
-def stable_block_id(page_key: str, content: str, ordinal: int) -> str:
-    """A UUID-shaped id from the block's own text (hidden properties ignored).
+def identity_text(content: str) -> str:
+    """What a block's stable id depends on: its text with hidden properties and spacing ignored."""
+    if "::" in content:
+        content = " ".join(ln for ln in content.split("\n") if not _HIDDEN_PROPERTY_LINE.match(ln))
+    return " ".join(content.split())
+
+
+def stable_block_id(page_key: str, identity: str, ordinal: int) -> str:
+    """A UUID-shaped id from the block's own text (see :func:`identity_text`).
 
     It survives edits, additions and moves of *other* blocks; identical blocks on
     one page are told apart by their order of appearance.
     """
-    lines = [ln for ln in content.split("\n")
-             if not re.match(r"\s*(collapsed|id|heading)::", ln, re.IGNORECASE)]
-    digest = hashlib.sha1(
-        f"{page_key}\x00{' '.join(' '.join(lines).split())}\x00{ordinal}".encode("utf-8")
-    ).digest()
-    return str(uuidlib.UUID(bytes=digest[:16], version=5))
+    digest = hashlib.sha1(f"{page_key}\x00{identity}\x00{ordinal}".encode("utf-8")).hexdigest()
+    # Shape it as a version-5 UUID so it can be written as an `id::` property later.
+    variant = "89ab"[int(digest[16], 16) & 3]
+    return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{variant}{digest[17:20]}-{digest[20:32]}"
 
 
 # ---------------------------------------------------------------------------
@@ -465,12 +469,6 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
     errors = list(errors or [])
     lines = text.split("\n")
     headings = split_headings(lines) if text.strip() else []
-    normalise = _RefNormaliser(config)
-    line_starts: list[int] = []
-    offset = 0
-    for line in lines:
-        line_starts.append(offset)
-        offset += len(line) + 1
 
     drafts: list[_BlockDraft] = []
     page_props: list[Property] = []
@@ -485,7 +483,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
             if fm_end is not None:
                 body.props = _front_matter_props(pre_lines[1:fm_end], config) or body.props
             draft = _BlockDraft(0, first_start, 1, 1, None, content=text[:first_start], props=body.props)
-            _collect_refs(draft, body.title, body, config, normalise)
+            _collect_refs(draft, body.title, body, config)
             drafts.append(draft)
             page_props = body.props
             starts_with_props = fm_end is not None or bool(PROPERTY_LINE.match(lines[0].rstrip("\r")))
@@ -502,7 +500,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
             body = _scan_body(block_lines, heading.title_offset, config)
             draft.props = body.props
             draft.scheduled, draft.deadline, draft.repeated = body.scheduled, body.deadline, body.repeated
-            _collect_refs(draft, body.title, body, config, normalise)
+            _collect_refs(draft, body.title, body, config)
             drafts.append(draft)
 
     # The pre-block takes part in the tree as a top-level block: a first bullet indented
@@ -510,7 +508,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
     _attach_parents(drafts)
 
     name = page_name_for(rel_path, config, title_property)
-    blocks = _finish_blocks(drafts, name.key, line_starts, errors)
+    blocks = _finish_blocks(drafts, name.key, errors)
     props_text = {p.key: p.value for p in page_props}
     aliases: list[str] = []
     for prop in page_props:
@@ -545,8 +543,7 @@ def _front_matter_props(lines: list[str], config: GraphConfig) -> list[Property]
     return props
 
 
-def _finish_blocks(drafts: list[_BlockDraft], page_key: str, line_starts: list[int],
-                   errors: list[str]) -> tuple[Block, ...]:
+def _finish_blocks(drafts: list[_BlockDraft], page_key: str, errors: list[str]) -> tuple[Block, ...]:
     seen_ids: set[str] = set()
     ordinals: dict[str, int] = {}
     children: dict[int, list[int]] = {}
@@ -555,22 +552,24 @@ def _finish_blocks(drafts: list[_BlockDraft], page_key: str, line_starts: list[i
             children.setdefault(d.parent, []).append(index)
     blocks: list[Block] = []
     for index, d in enumerate(drafts):
-        props = {p.key: p.value for p in d.props}
+        props = {p.key: p.value for p in d.props} if d.props else {}
         collapsed = d.heading is not None and props.get("collapsed", "").strip().lower() == "true"
         if collapsed:
             del props["collapsed"]
-        own_uuid = props.get("id", "").strip()
-        uuid = own_uuid.lower() if _UUID.fullmatch(own_uuid) else None
-        if uuid and uuid in seen_ids:
-            errors.append(f"line {d.line}: duplicate block id {uuid}; Logseq gives this block a new id")
-            uuid = None
+        uuid = None
+        if "id" in props:
+            own_uuid = props["id"].strip()
+            uuid = own_uuid.lower() if _UUID.fullmatch(own_uuid) else None
+            if uuid and uuid in seen_ids:
+                errors.append(f"line {d.line}: duplicate block id {uuid}; Logseq gives this block a new id")
+                uuid = None
         if uuid:
             block_id = uuid
         else:
-            norm = " ".join(d.content.split())
-            ordinal = ordinals.get(norm, 0)
-            ordinals[norm] = ordinal + 1
-            block_id = stable_block_id(page_key, d.content, ordinal)
+            identity = identity_text(d.content)
+            ordinal = ordinals.get(identity, 0)
+            ordinals[identity] = ordinal + 1
+            block_id = stable_block_id(page_key, identity, ordinal)
         seen_ids.add(block_id)
         heading = d.heading
         blocks.append(Block(

@@ -1,0 +1,90 @@
+"""Commands that read a whole graph: open (summary), export, check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+import click
+
+from notegraph.logseq.export import page_record
+from notegraph.notebook import Notebook
+
+graph_argument = click.argument("graph", required=False, type=click.Path(file_okay=True, dir_okay=True))
+
+
+@click.command("open")
+@graph_argument
+def open_graph(graph: str | None) -> None:
+    """Open GRAPH (for now: print an overview of it)."""
+    notebook = Notebook.open(graph)
+    summary = notebook.summary()
+    click.echo(f"graph    {summary.root}")
+    click.echo(f"pages    {summary.pages} files, {summary.journals} journal days"
+               + (f" ({summary.first_journal} .. {summary.last_journal})" if summary.first_journal else ""))
+    click.echo(f"blocks   {summary.blocks}")
+    if summary.markers:
+        click.echo("tasks    " + ", ".join(f"{m} {n}" for m, n in summary.markers.most_common()))
+    if summary.tags:
+        click.echo("tags     " + ", ".join(f"#{t} ({n})" for t, n in summary.tags.most_common(8)))
+    top_refs = [(r, n) for r, n in summary.refs.most_common(20) if r.lower() not in {"todo", "done", "later", "now",
+                                                                                   "doing", "a", "b", "c"}][:8]
+    if top_refs:
+        click.echo("linked   " + ", ".join(f"[[{r}]] ({n})" for r, n in top_refs))
+    if summary.files_with_errors:
+        click.echo(f"problems {summary.files_with_errors} files; run `notegraph check {summary.root}`")
+
+
+@click.command("export")
+@graph_argument
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True,
+              help="Output format: one JSON object per file.")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write here instead of standard output.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any file had errors.")
+def export(graph: str | None, fmt: str, output: TextIO, strict: bool) -> None:
+    """Print every page of GRAPH as JSON lines, sorted by file path."""
+    notebook = Notebook.open(graph)
+    failed = 0
+    for page in notebook.pages():
+        for error in page.errors:
+            click.echo(f"warning: {page.file}: {error}", err=True)
+        failed += bool(page.errors)
+        output.write(json.dumps(page_record(page), ensure_ascii=False) + "\n")
+    output.flush()
+    if strict and failed:
+        click.echo(f"{failed} files had errors", err=True)
+        sys.exit(1)
+
+
+@click.command("check")
+@graph_argument
+@click.option("-v", "--verbose", is_flag=True, help="List every file, not only the ones with problems.")
+def check(graph: str | None, verbose: bool) -> None:
+    """Tell whether notegraph can safely edit GRAPH: every file must read back byte for byte.
+
+    Exits with status 0 only when all files do.
+    """
+    notebook = Notebook.open(graph)
+    files = bad = warned = blocks = 0
+    for result in notebook.check():
+        files += 1
+        blocks += result.blocks
+        if not result.round_trips:
+            bad += 1
+        if result.errors:
+            warned += 1
+        if verbose or not result.round_trips or result.errors:
+            status = "ok  " if result.round_trips else "FAIL"
+            click.echo(f"{status} {result.file} ({result.blocks} blocks)")
+            for error in result.errors:
+                click.echo(f"     {error}")
+    click.echo(f"{files} files, {blocks} blocks: {files - bad} round-trip byte for byte, "
+               f"{bad} do not; {warned} with warnings")
+    if bad:
+        click.echo("notegraph will not write to the files marked FAIL.", err=True)
+        sys.exit(1)
+
+
+COMMANDS = [open_graph, export, check]

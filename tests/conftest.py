@@ -1,0 +1,48 @@
+"""Shared fixtures: the fixture graphs under tests/fixtures and a parse helper."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from notegraph.logseq.config import GraphConfig
+from notegraph.logseq.graph import Graph
+from notegraph.logseq.page import parse_text
+from notegraph.model import Page
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+
+def parse(text: str, config: GraphConfig | None = None, file: str = "pages/test.md") -> Page:
+    return parse_text(file, text, config or GraphConfig())
+
+
+def block_by_title(page: Page, start: str):  # type: ignore[no-untyped-def]
+    matches = [b for b in page.blocks if b.content.startswith(start)]
+    assert len(matches) == 1, f"expected one block starting {start!r}, found {len(matches)}"
+    return matches[0]
+
+
+@pytest.fixture
+def format_graph() -> Graph:
+    return Graph.open(FIXTURES / "format_graph")
+
+
+@pytest.fixture
+def pages_of(format_graph: Graph) -> dict[str, Page]:
+    return {page.file: page for page in format_graph.pages()}
+
+
+@pytest.fixture
+def graph_copy(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A writable copy of a fixture graph: ``graph_copy("format_graph")``."""
+
+    def make(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(FIXTURES / name, target)
+        return target
+
+    return make
