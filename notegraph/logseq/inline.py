@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 PLAIN_DELIMS = frozenset("\\_^[*~`=$# \t\n\r\x0c")
 _PLAIN_RUN = re.compile(r"[^\\_^\[*~`=$# \t\n\r\x0c]+")
 _WS_RUN = re.compile(r"[ \t\x0c]+")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _URL_HEAD = re.compile(r"[A-Za-z0-9]+://")
 # The escapable characters of CommonMark: "\#" is a literal '#', not a tag.
 _MD_ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -177,7 +177,7 @@ class _Scanner:
                 self.refs.pages.append(label)
         elif target.startswith("((") and target.endswith("))"):
             uuid = target[2:-2].strip()
-            if _UUID.fullmatch(uuid):
+            if UUID_RE.fullmatch(uuid):
                 self.refs.block_refs.append(uuid)
         elif target.startswith("[[") and target.endswith("]]") and len(target) > 4:
             self.refs.pages.append(target[2:-2])
@@ -253,7 +253,7 @@ class _Scanner:
             argument = ", ".join(a.strip() for a in _macro_arguments(body[len(name):]))
             if argument.startswith("((") and argument.endswith("))"):
                 uuid = argument[2:-2].strip()
-                if _UUID.fullmatch(uuid):
+                if UUID_RE.fullmatch(uuid):
                     self.refs.block_refs.append(uuid)
             page = un_bracket(argument)
             if page:
@@ -271,7 +271,7 @@ class _Scanner:
         inner = s[i + 2:close]
         if not inner or "\n" in inner or ")" in inner:
             return None
-        if _UUID.fullmatch(inner.strip()):
+        if UUID_RE.fullmatch(inner.strip()):
             self.refs.block_refs.append(inner.strip())
         return close + 2
 

@@ -49,6 +49,8 @@ def ends_lazy(kind: str, line: str) -> bool:
     if kind == "quote":
         return line.lstrip(" \t").startswith("#")
     return not line[:1].isspace()
+
+
 MARKERS = ("TODO", "DOING", "WAITING", "WAIT", "DONE", "CANCELED", "CANCELLED",
            "STARTED", "IN-PROGRESS", "NOW", "LATER")
 # A marker must be followed by a space, or end the file: "- TODO\n" is a block titled "TODO".
@@ -56,7 +58,7 @@ _MARKER = re.compile(r"[ \t]+(" + "|".join(MARKERS) + r")(?= |\Z)")
 _PRIORITY = re.compile(r"[ \t]+\[#(.)\]")
 _HEADING_SIZE = re.compile(r"[ \t]*(#+)(?=[ \t\r\n\x0c]|$)")
 
-_FENCE_OPEN = re.compile(r"[ \t]*(```|~~~)")
+FENCE_OPEN = re.compile(r"[ \t]*(```|~~~)")
 _BEGIN = re.compile(r"[ \t]*#\+BEGIN_(\S+)", re.IGNORECASE)
 _DRAWER = re.compile(r"[ \t]*:([A-Za-z][\w-]*):[ \t]*$")
 _LATEX_BEGIN = re.compile(r"[ \t]*\\begin\{([^}]+)\}")
@@ -82,16 +84,16 @@ class Heading:
     """Offset in the line where the title text starts."""
 
 
-def _construct_end(lines: list[str], index: int, col: int) -> int | None:
+def construct_end(lines: list[str], index: int, col: int) -> int | None:
     """If a multi-line construct opens at ``lines[index][col:]``, the index of its last line."""
     text = lines[index][col:].rstrip("\r")
     if text.lstrip(" \t").startswith("<"):
         return _html_construct_end(lines, index, col)
-    if _FENCE_OPEN.match(text):
+    if FENCE_OPEN.match(text):
         # mldoc closes a fence at the next line that starts with ``` or ~~~, whatever
         # opened it and whatever follows on that line.
         for j in range(index + 1, len(lines)):
-            if _FENCE_OPEN.match(lines[j]):
+            if FENCE_OPEN.match(lines[j]):
                 return j
         return None
     m = _BEGIN.match(text)
@@ -129,7 +131,7 @@ def _html_construct_end(lines: list[str], index: int, col: int) -> int | None:
     return index + window.count("\n", 0, end)
 
 
-def _front_matter_end(lines: list[str]) -> int | None:
+def front_matter_end(lines: list[str]) -> int | None:
     if not lines or lines[0].rstrip("\r") != "---":
         return None
     for j in range(1, len(lines)):
@@ -177,7 +179,7 @@ def parse_heading_line(line: str, *, at_eof: bool = False) -> tuple[int, bool, i
 def split_headings(lines: list[str]) -> list[Heading]:
     """Every block start in a file given as lines (each without its ``\\n``)."""
     headings: list[Heading] = []
-    skip_until = _front_matter_end(lines)
+    skip_until = front_matter_end(lines)
     if skip_until is None:
         skip_until = -1
     offsets = [0, *accumulate(len(line) + 1 for line in lines)]
@@ -194,14 +196,14 @@ def split_headings(lines: list[str]) -> list[Heading]:
                 level_spaces, unordered, size, marker, priority, title_at = parsed
                 headings.append(Heading(offsets[i], i, level_spaces, unordered, size, marker, priority, title_at))
                 lazy = "quote" if line.startswith(">", title_at) else ""
-                end = _construct_end(lines, i, title_at) if title_at < len(line) else None
+                end = construct_end(lines, i, title_at) if title_at < len(line) else None
                 i = (end if end is not None else i) + 1
                 continue
         if lazy:
             if not stripped.strip():
                 lazy = ""
         elif first in ("`", "~", "#", ":", "\\", "<"):
-            end = _construct_end(lines, i, 0)
+            end = construct_end(lines, i, 0)
             if end is not None:
                 i = end + 1
                 continue

@@ -23,8 +23,15 @@ from functools import lru_cache
 
 from notegraph.logseq import dates, names
 from notegraph.logseq.config import GraphConfig
-from notegraph.logseq.inline import InlineRefs, html_end, scan_inline
-from notegraph.logseq.outline import Heading, lazy_kind, _construct_end, _front_matter_end, split_headings
+from notegraph.logseq.inline import UUID_RE, InlineRefs, html_end, scan_inline
+from notegraph.logseq.outline import (
+    FENCE_OPEN,
+    Heading,
+    construct_end,
+    front_matter_end,
+    lazy_kind,
+    split_headings,
+)
 from notegraph.logseq.properties import (
     PROPERTY_LINE,
     Property,
@@ -45,8 +52,6 @@ _REPEATER = re.compile(r"(\.\+|\+\+|\+)\d+[hdwmy]")
 _DIGIT = re.compile(r"\d")
 _HR = re.compile(r"-{3,}[ \t]*")
 _RAW_BEGIN = re.compile(r"[ \t]*#\+BEGIN_(QUERY|SRC|EXAMPLE|EXPORT|COMMENT)\b", re.IGNORECASE)
-_FENCE = re.compile(r"[ \t]*(```|~~~)")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ASSET = re.compile(r"^[./]*assets")
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _NESTED_INNER = re.compile(r"\[\[([^\[\]]+)\]\]")
@@ -234,11 +239,11 @@ def _scan_body(lines: list[str], first_col: int, config: GraphConfig) -> _Body:
                 i = last + 1
                 continue
         if stripped[:1] in ("`", "~", "#", ":", "\\"):
-            end = _construct_end([line] + lines[i + 1:], 0, 0) if i == 0 else _construct_end(lines, i, 0)
+            end = construct_end([line] + lines[i + 1:], 0, 0) if i == 0 else construct_end(lines, i, 0)
             if end is not None:
                 paragraph = None
                 last = end + i if i == 0 else end
-                if not (_RAW_BEGIN.match(bare) or _FENCE.match(bare) or stripped.startswith(":")
+                if not (_RAW_BEGIN.match(bare) or FENCE_OPEN.match(bare) or stripped.startswith(":")
                         or stripped.startswith("\\begin")):
                     # #+BEGIN_QUOTE / NOTE / TIP ...: the inside is parsed text.
                     body.inline_lines.extend(lines[i + 1:last])
@@ -286,7 +291,7 @@ def _page_refs_from_inline(refs: InlineRefs) -> list[str]:
         if _ASSET.match(page) or page.startswith("draws"):
             continue
         block_id = page[2:-2] if page.startswith("((") and page.endswith("))") else None
-        if block_id and _UUID.fullmatch(block_id):
+        if block_id and UUID_RE.fullmatch(block_id):
             out.append(block_id)
             continue
         out.append(page)
@@ -478,7 +483,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
         if first_start > 0 or not headings:
             pre_end_line = headings[0].line if headings else len(lines)
             pre_lines = lines[:pre_end_line]
-            fm_end = _front_matter_end(pre_lines)
+            fm_end = front_matter_end(pre_lines)
             body = _scan_body(pre_lines[(fm_end + 1) if fm_end is not None else 0:], 0, config)
             if fm_end is not None:
                 body.props = _front_matter_props(pre_lines[1:fm_end], config) or body.props
@@ -559,7 +564,7 @@ def _finish_blocks(drafts: list[_BlockDraft], page_key: str, errors: list[str]) 
         uuid = None
         if "id" in props:
             own_uuid = props["id"].strip()
-            uuid = own_uuid.lower() if _UUID.fullmatch(own_uuid) else None
+            uuid = own_uuid.lower() if UUID_RE.fullmatch(own_uuid) else None
             if uuid and uuid in seen_ids:
                 errors.append(f"line {d.line}: duplicate block id {uuid}; Logseq gives this block a new id")
                 uuid = None
