@@ -15,7 +15,8 @@ from pathlib import Path
 from notegraph.errors import NotegraphError, UnsafeWriteError
 from notegraph.logseq import dates, names
 from notegraph.logseq.graph import Graph, GraphFile
-from notegraph.logseq.page import decode, parse_text
+from notegraph.logseq.content import decode
+from notegraph.logseq.page import parse_text
 from notegraph.logseq.writer import FileStamp, append_block, render, write_atomic
 from notegraph.model import Page
 

@@ -17,44 +17,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from notegraph.logseq import dates, names
+from notegraph.logseq.body import scan_body
 from notegraph.logseq.config import GraphConfig
-from notegraph.logseq.inline import UUID_RE, InlineRefs, html_end, scan_inline
-from notegraph.logseq.outline import (
-    FENCE_OPEN,
-    Heading,
-    construct_end,
-    front_matter_end,
-    lazy_kind,
-    split_headings,
-)
-from notegraph.logseq.properties import (
-    PROPERTY_LINE,
-    Property,
-    page_refs_of_properties,
-    parse_property,
-)
+from notegraph.logseq.content import block_content, decode
+from notegraph.logseq.inline import UUID_RE
+from notegraph.logseq.outline import Heading, front_matter_end, split_headings
+from notegraph.logseq.properties import PROPERTY_LINE, Property, parse_property
+from notegraph.logseq.refs import NO_REFERENCES, BlockReferences, collect_refs, is_nested_link
 from notegraph.model import Block, Page
 
-_TIMESTAMP = re.compile(r"(SCHEDULED|DEADLINE):[ \t]*<(\d{4})-(\d{2})-(\d{2}) [A-Za-z]+([^>\n]*)>", re.IGNORECASE)
-# A paragraph whose first or second inline element is a timestamp.
-_TIMESTAMP_START = re.compile(
-    r"[ \t]*(?:[^\s\\_^\[*~`=$#]+[ \t]+)?"
-    r"(?:(?:SCHEDULED|DEADLINE|CLOSED|CLOCK):[ \t]*)?[<\[]\d{4}-\d{2}-\d{2} [A-Za-z]+[^>\]\n]*[>\]]",
-    re.IGNORECASE)
-_LEADING_DASHES = re.compile(r"^-+\s?")
 _HIDDEN_PROPERTY_LINE = re.compile(r"\s*(collapsed|id|heading)::", re.IGNORECASE)
-_REPEATER = re.compile(r"(\.\+|\+\+|\+)\d+[hdwmy]")
-_DIGIT = re.compile(r"\d")
-_HR = re.compile(r"-{3,}[ \t]*")
-_RAW_BEGIN = re.compile(r"[ \t]*#\+BEGIN_(QUERY|SRC|EXAMPLE|EXPORT|COMMENT)\b", re.IGNORECASE)
-_ASSET = re.compile(r"^[./]*assets")
-_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_NESTED_INNER = re.compile(r"\[\[([^\[\]]+)\]\]")
 
 # Bigger files are read but not parsed into blocks: the outline would be meaningless
 # and parsing could take seconds. Logseq itself struggles far below this size.
@@ -71,287 +46,12 @@ class _BlockDraft:
     heading: Heading | None
     content: str = ""
     props: list[Property] = field(default_factory=list)
-    refs: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    block_refs: list[str] = field(default_factory=list)
+    references: BlockReferences = NO_REFERENCES
     scheduled: dt.date | None = None
     deadline: dt.date | None = None
     repeated: bool = False
     parent: int | None = None
     level: int = 1
-
-
-# ---------------------------------------------------------------------------
-# decoding
-
-
-def decode(raw: bytes) -> tuple[str, bool, list[str], bool]:
-    """(text, had_bom, errors, writable) for the bytes of a file."""
-    errors: list[str] = []
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    body = raw[3:] if bom else raw
-    if b"\x00" in body[:8192]:
-        return "", bom, ["binary file (contains NUL bytes); not parsed"], False
-    try:
-        return body.decode("utf-8"), bom, errors, True
-    except UnicodeDecodeError as exc:
-        errors.append(f"invalid UTF-8 at byte {exc.start + (3 if bom else 0)}; "
-                      "undecodable bytes shown as U+FFFD and the file is read-only for notegraph")
-        return body.decode("utf-8", errors="replace"), bom, errors, False
-
-
-# ---------------------------------------------------------------------------
-# content, exactly as Logseq stores it
-
-
-def _split_lines(s: str) -> list[str]:
-    """ClojureScript's ``split-lines``: split on \\n or \\r\\n, drop trailing empty strings."""
-    parts = [p[:-1] if p.endswith("\r") else p for p in s.split("\n")]
-    if len(parts) > 1:
-        while parts and parts[-1] == "":
-            parts.pop()
-    return parts
-
-
-def _js_blank(s: str) -> bool:
-    return s.strip() == "" if s else True
-
-
-def block_content(raw: str, level_spaces: int, unordered: bool) -> str:
-    """``:block/content`` of a bullet or heading block from its source span."""
-    if _js_blank(raw):
-        return ""
-    text = _LEADING_DASHES.sub("", raw.lstrip(), count=1)
-    width = (level_spaces if unordered else 1) + 1
-    lines = _split_lines(text)
-    if not lines:
-        return ""
-    out = [lines[0]]
-    for line in lines[1:]:
-        # Only an indentation of exactly blanks is removed; a line indented less than
-        # the block (pasted text, odd editors) keeps its bytes.
-        out.append(line[width:] if _js_blank(line[:width]) else line)
-    return _properties_drawer_to_new_syntax("\n".join(out))
-
-
-def _properties_drawer_to_new_syntax(content: str) -> str:
-    """An org ``:PROPERTIES:`` drawer in markdown becomes ``key:: value`` lines (Logseq does this)."""
-    if ":PROPERTIES:" not in content or not re.search(r":END:[\t\r ]*\n|:END:\s*$", content):
-        return content
-    lines = _split_lines(content)
-    try:
-        start = lines.index(":PROPERTIES:")
-        end = lines.index(":END:")
-    except ValueError:
-        return content
-    if end <= start:
-        return content
-    middle = []
-    for text in lines[start + 1:end]:
-        key, sep, value = text[1:].partition(":")
-        if sep:
-            compare = key.lower()
-            key = key.replace("_", "-")
-            if compare in ("id", "custom_id", "custom-id"):
-                key = "id"
-            elif compare == "last-modified-at":
-                key = "updated-at"
-            middle.append(f"{key}:: {value.strip()}")
-        else:
-            middle.append(text)
-    return "\n".join(lines[:start] + middle + lines[end + 1:])
-
-
-# ---------------------------------------------------------------------------
-# one block's body: properties, timestamps and the text that can hold references
-
-
-@dataclass(slots=True)
-class _Body:
-    props: list[Property] = field(default_factory=list)
-    inline_lines: list[str] = field(default_factory=list)
-    scheduled: dt.date | None = None
-    deadline: dt.date | None = None
-    repeated: bool = False
-    title: str = ""
-    """The first line's inline text, when the first line is ordinary text."""
-
-
-def _scan_body(lines: list[str], first_col: int, config: GraphConfig) -> _Body:
-    """Walk a block's lines (the first one from ``first_col``) the way mldoc tokenises them.
-
-    Text lines (blank ones included) group into paragraphs that end at the next
-    property drawer, code block, drawer, quote, list or HTML block. A paragraph
-    that opens with a timestamp (``SCHEDULED: <...>``) is a timestamp paragraph:
-    Logseq takes its SCHEDULED/DEADLINE dates and ignores the rest of its text.
-    """
-    body = _Body()
-    have_props = False
-    i = 0
-    n = len(lines)
-    lazy = False
-    paragraph: str | None = None  # None, "text" or "timestamps"
-    while i < n:
-        line = lines[i][first_col:] if i == 0 else lines[i]
-        bare = line.rstrip("\r")
-        if lazy:
-            lazy = bool(bare.strip())
-            if lazy:
-                body.inline_lines.append(line)
-                i += 1
-                continue
-        if i == 0 and bare.lstrip(" \t").startswith(">"):
-            lazy = True
-        elif i > 0 and lazy_kind(bare):
-            lazy = True
-            paragraph = None
-            body.inline_lines.append(line)
-            i += 1
-            continue
-        pm = PROPERTY_LINE.match(bare)
-        if pm:
-            paragraph = None
-            drawer: list[Property] = []
-            while i < n:
-                line = lines[i][first_col:] if i == 0 else lines[i]
-                pm = PROPERTY_LINE.match(line.rstrip("\r"))
-                if not pm:
-                    break
-                prop = parse_property(pm.group(1), (pm.group(2) or "").strip(), config)
-                if prop is not None:
-                    drawer.append(prop)
-                i += 1
-            if not have_props:
-                body.props = drawer
-                have_props = True
-            continue
-        stripped = bare.lstrip(" \t")
-        if stripped[:1] == "<":
-            window = "\n".join([line] + lines[i + 1:i + 400])
-            start = len(line) - len(line.lstrip(" \t"))
-            end_at = html_end(window, start)
-            if end_at is not None:
-                paragraph = None
-                last = i + window.count("\n", 0, end_at)
-                rest = window[end_at:].split("\n", 1)[0]
-                if rest.strip():
-                    body.inline_lines.append(rest)
-                i = last + 1
-                continue
-        if stripped[:1] in ("`", "~", "#", ":", "\\"):
-            end = construct_end([line] + lines[i + 1:], 0, 0) if i == 0 else construct_end(lines, i, 0)
-            if end is not None:
-                paragraph = None
-                last = end + i if i == 0 else end
-                if not (_RAW_BEGIN.match(bare) or FENCE_OPEN.match(bare) or stripped.startswith(":")
-                        or stripped.startswith("\\begin")):
-                    # #+BEGIN_QUOTE / NOTE / TIP ...: the inside is parsed text.
-                    body.inline_lines.extend(lines[i + 1:last])
-                i = last + 1
-                continue
-        if i == 0:
-            body.title = line
-            i += 1
-            continue
-        if stripped.startswith("[:"):
-            paragraph = None  # inline hiccup at a line start is an element of its own
-        if stripped.startswith("|") or _HR.fullmatch(stripped):
-            # A table row or a rule: its own element, so it ends a paragraph.
-            paragraph = None
-            body.inline_lines.append(line)
-            i += 1
-            continue
-        if paragraph is None:
-            paragraph = "timestamps" if _TIMESTAMP_START.match(bare) else "text"
-        if paragraph == "timestamps":
-            _take_timestamps(bare, body)
-        else:
-            body.inline_lines.append(line)
-        i += 1
-    return body
-
-
-def _take_timestamps(line: str, body: _Body) -> None:
-    for tm in _TIMESTAMP.finditer(line):
-        try:
-            day = dt.date(int(tm.group(2)), int(tm.group(3)), int(tm.group(4)))
-        except ValueError:
-            continue
-        if tm.group(1).upper() == "SCHEDULED":
-            body.scheduled = day
-        else:
-            body.deadline = day
-        if _REPEATER.search(tm.group(5)):
-            body.repeated = True
-
-
-def _page_refs_from_inline(refs: InlineRefs) -> list[str]:
-    out = []
-    for page in refs.pages:
-        if _ASSET.match(page) or page.startswith("draws"):
-            continue
-        block_id = page[2:-2] if page.startswith("((") and page.endswith("))") else None
-        if block_id and UUID_RE.fullmatch(block_id):
-            out.append(block_id)
-            continue
-        out.append(page)
-    return out
-
-
-def _namespace_parents(ref: str) -> list[str]:
-    inner = _NESTED_INNER.search(ref)
-    name = inner.group(1) if inner else ref
-    if names.is_namespace_name(name) and not _URL_LIKE.match(name):
-        return names.namespace_parents(name)
-    return []
-
-
-@lru_cache(maxsize=65536)
-def normalise_ref(name: str, title_format: str) -> str:
-    """A written page name as a ``:block/name`` key; links to journal days use the title format."""
-    key = names.page_key(names.strip_boundary_slashes(name))
-    if len(key) <= 40 and _DIGIT.search(key):
-        day = dates.parse_journal_title(key, title_format)
-        if day is not None:
-            key = names.page_key(dates.format_date(day, title_format))
-    return key
-
-
-def _collect_refs(draft: _BlockDraft, heading_title: str, body: _Body, config: GraphConfig) -> None:
-    inline = scan_inline(heading_title) if heading_title else InlineRefs()
-    if body.inline_lines:
-        scan_inline("\n".join(body.inline_lines), inline)
-    written: list[str] = []
-    heading = draft.heading
-    if heading is not None:
-        if heading.marker:
-            written.append(heading.marker)
-        if heading.priority:
-            written.append(heading.priority)
-    if body.props:
-        written.extend(page_refs_of_properties(body.props, config))
-    if inline.pages:
-        written.extend(_page_refs_from_inline(inline))
-    if written:
-        title_format = config.journal_title_format
-        seen: dict[str, None] = {}
-        for ref in written:
-            if not ref.strip():
-                continue
-            seen[normalise_ref(ref, title_format)] = None
-            if "/" in ref:
-                for parent in _namespace_parents(ref):
-                    if parent.strip():
-                        seen[normalise_ref(parent, title_format)] = None
-        draft.refs = [r for r in seen if r]
-    if inline.tags:
-        draft.tags = list(dict.fromkeys(names.page_key(t) for t in inline.tags if t))
-    block_refs = inline.block_refs
-    for prop in body.props:
-        if prop.block_refs:
-            block_refs = block_refs + list(prop.block_refs)
-    if block_refs:
-        draft.block_refs = list(dict.fromkeys(b.lower() for b in block_refs))
 
 
 # ---------------------------------------------------------------------------
@@ -484,11 +184,11 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
             pre_end_line = headings[0].line if headings else len(lines)
             pre_lines = lines[:pre_end_line]
             fm_end = front_matter_end(pre_lines)
-            body = _scan_body(pre_lines[(fm_end + 1) if fm_end is not None else 0:], 0, config)
+            body = scan_body(pre_lines[(fm_end + 1) if fm_end is not None else 0:], 0, config)
             if fm_end is not None:
                 body.props = _front_matter_props(pre_lines[1:fm_end], config) or body.props
             draft = _BlockDraft(0, first_start, 1, 1, None, content=text[:first_start], props=body.props)
-            _collect_refs(draft, body.title, body, config)
+            draft.references = collect_refs(None, body.title, body, config)
             drafts.append(draft)
             page_props = body.props
             starts_with_props = fm_end is not None or bool(PROPERTY_LINE.match(lines[0].rstrip("\r")))
@@ -502,10 +202,10 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
             block_lines = lines[heading.line:end_line]
             draft = _BlockDraft(heading.start, end, heading.line + 1, heading.level_spaces, heading)
             draft.content = block_content(text[heading.start:end], heading.level_spaces, heading.unordered)
-            body = _scan_body(block_lines, heading.title_offset, config)
+            body = scan_body(block_lines, heading.title_offset, config)
             draft.props = body.props
             draft.scheduled, draft.deadline, draft.repeated = body.scheduled, body.deadline, body.repeated
-            _collect_refs(draft, body.title, body, config)
+            draft.references = collect_refs(heading, body.title, body, config)
             drafts.append(draft)
 
     # The pre-block takes part in the tree as a top-level block: a first bullet indented
@@ -522,7 +222,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
                 if alias.strip() and names.page_key(alias) != name.key:
                     aliases.append(alias)
     namespace = None
-    if names.is_namespace_name(name.name) and not _NESTED_INNER.search(name.name):
+    if names.is_namespace_name(name.name) and not is_nested_link(name.name):
         parent = name.name.rsplit("/", 1)[0]
         if parent.strip():
             namespace = names.page_key(parent)
@@ -581,8 +281,8 @@ def _finish_blocks(drafts: list[_BlockDraft], page_key: str, errors: list[str]) 
             index=index, id=block_id, line=d.line,
             level=d.level,
             parent=d.parent, start=d.start, end=d.end, content=d.content,
-            properties=props, refs=tuple(d.refs), tags=tuple(d.tags),
-            block_refs=tuple(d.block_refs),
+            properties=props, refs=d.references.refs, tags=d.references.tags,
+            block_refs=d.references.block_refs,
             marker=heading.marker if heading else None,
             priority=heading.priority if heading else None,
             collapsed=collapsed, pre_block=heading is None,
@@ -592,6 +292,3 @@ def _finish_blocks(drafts: list[_BlockDraft], page_key: str, errors: list[str]) 
         ))
     return tuple(blocks)
 
-
-def normalise_name(name: str) -> str:
-    return unicodedata.normalize("NFC", name)
