@@ -101,6 +101,7 @@ def test_export_reports_errors_per_file_and_exits_zero_unless_strict(tmp_path: P
     assert [r["file"] for r in records] == ["pages/bad.md", "pages/bin.md", "pages/good.md"]
     assert records[0]["errors"] and records[1]["errors"] and records[2]["errors"] == []
     assert "warning: pages/bad.md: invalid UTF-8" in result.stderr
+    assert "warning: logseq/config.edn is not valid EDN" in result.stderr
     strict = runner.invoke(cli, ["export", str(root), "--strict"])
     assert strict.exit_code == 1
     # nothing was written to the user's files

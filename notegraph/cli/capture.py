@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from notegraph.notebook import Notebook
+from notegraph.cli.common import open_notebook
 
 
 @click.command("add")
@@ -23,7 +23,7 @@ def add(text: tuple[str, ...], page: str | None, day: dt.datetime | None, graph:
     indentation and line endings and is replaced atomically.
     """
     body = sys.stdin.read() if text == ("-",) else " ".join(text)
-    notebook = Notebook.open(graph)
+    notebook = open_notebook(graph)
     result = notebook.add(body, page=page, day=day.date() if day else None)
     verb = "Created" if result.created_file else "Added to"
     click.echo(f"{verb} {result.rel}:{result.line} ({result.page})")

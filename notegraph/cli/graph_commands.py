@@ -9,16 +9,13 @@ from typing import TextIO
 import click
 
 from notegraph.logseq.export import page_record
-from notegraph.notebook import Notebook
-
-graph_argument = click.argument("graph", required=False, type=click.Path(file_okay=True, dir_okay=True))
-
+from notegraph.cli.common import graph_argument, open_notebook
 
 @click.command("open")
 @graph_argument
 def open_graph(graph: str | None) -> None:
     """Open GRAPH (for now: print an overview of it)."""
-    notebook = Notebook.open(graph)
+    notebook = open_notebook(graph)
     summary = notebook.summary()
     click.echo(f"graph    {summary.root}")
     click.echo(f"pages    {summary.pages} files, {summary.journals} journal days"
@@ -45,7 +42,7 @@ def open_graph(graph: str | None) -> None:
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file had errors.")
 def export(graph: str | None, fmt: str, output: TextIO, strict: bool) -> None:
     """Print every page of GRAPH as JSON lines, sorted by file path."""
-    notebook = Notebook.open(graph)
+    notebook = open_notebook(graph)
     failed = 0
     for page in notebook.pages():
         for error in page.errors:
@@ -66,7 +63,7 @@ def check(graph: str | None, verbose: bool) -> None:
 
     Exits with status 0 only when all files do.
     """
-    notebook = Notebook.open(graph)
+    notebook = open_notebook(graph)
     files = bad = warned = blocks = 0
     for result in notebook.check():
         files += 1
