@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.inline import html_end
-from notegraph.logseq.outline import FENCE_OPEN, construct_end, lazy_kind
+from notegraph.logseq.outline import FENCE_OPEN, construct_end, lazy_end, lazy_kind
 from notegraph.logseq.properties import PROPERTY_LINE, Property, parse_property
 
 _TIMESTAMP = re.compile(r"(SCHEDULED|DEADLINE):[ \t]*<(\d{4})-(\d{2})-(\d{2}) [A-Za-z]+([^>\n]*)>", re.IGNORECASE)
@@ -24,6 +24,8 @@ _TIMESTAMP_START = re.compile(
     r"(?:(?:SCHEDULED|DEADLINE|CLOSED|CLOCK):[ \t]*)?[<\[]\d{4}-\d{2}-\d{2} [A-Za-z]+[^>\]\n]*[>\]]",
     re.IGNORECASE)
 _REPEATER = re.compile(r"(\.\+|\+\+|\+)\d+[hdwmy]")
+_PROPERTIES_DRAWER = re.compile(r"[ \t]*:PROPERTIES:[ \t]*$", re.IGNORECASE)
+_DRAWER_PROPERTY = re.compile(r"[ \t]*:([^:\s]+):(.*)$")
 _HR = re.compile(r"-{3,}[ \t]*")
 _RAW_BEGIN = re.compile(r"[ \t]*#\+BEGIN_(QUERY|SRC|EXAMPLE|EXPORT|COMMENT)\b", re.IGNORECASE)
 
@@ -49,30 +51,24 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
     """
     body = Body()
     have_props = False
+    props_end = -1  # the line after the first property drawer: an adjacent drawer joins it
     i = 0
     n = len(lines)
-    lazy = False
     paragraph: str | None = None  # None, "text" or "timestamps"
     while i < n:
         line = lines[i][first_col:] if i == 0 else lines[i]
         bare = line.rstrip("\r")
-        if lazy:
-            lazy = bool(bare.strip())
-            if lazy:
-                body.inline_lines.append(line)
-                i += 1
-                continue
-        if i == 0 and bare.lstrip(" \t").startswith(">"):
-            lazy = True
-        elif i > 0 and lazy_kind(bare):
-            lazy = True
+        kind = "quote" if i == 0 and bare.lstrip(" \t").startswith(">") else lazy_kind(bare) if i > 0 else ""
+        if kind:
             paragraph = None
-            body.inline_lines.append(line)
-            i += 1
+            last_line = lazy_end(kind, [line] + lines[i + 1:], 0) + i
+            _scan_nested_text([line] + lines[i + 1:last_line + 1], body)
+            i = last_line + 1
             continue
         pm = PROPERTY_LINE.match(bare)
         if pm:
             paragraph = None
+            start = i
             drawer: list[Property] = []
             while i < n:
                 line = lines[i][first_col:] if i == 0 else lines[i]
@@ -86,6 +82,10 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
             if not have_props:
                 body.props = drawer
                 have_props = True
+                props_end = i
+            elif props_end == start:
+                body.props = body.props + drawer
+                props_end = i
             continue
         stripped = bare.lstrip(" \t")
         if stripped[:1] == "<":
@@ -105,10 +105,22 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
             if end is not None:
                 paragraph = None
                 last = end + i if i == 0 else end
+                if _PROPERTIES_DRAWER.match(bare):
+                    # an org-style :PROPERTIES: drawer is a property drawer in markdown too
+                    drawer = [prop for prop in (_drawer_property(ln, config) for ln in lines[i + 1:last]) if prop]
+                    if not have_props:
+                        body.props = drawer
+                        have_props = True
+                        props_end = last + 1
+                    elif props_end == i:
+                        body.props = body.props + drawer
+                        props_end = last + 1
+                    i = last + 1
+                    continue
                 if not (_RAW_BEGIN.match(bare) or FENCE_OPEN.match(bare) or stripped.startswith(":")
                         or stripped.startswith("\\begin")):
                     # #+BEGIN_QUOTE / NOTE / TIP ...: the inside is parsed text.
-                    body.inline_lines.extend(lines[i + 1:last])
+                    _scan_nested_text(lines[i + 1:last], body)
                 i = last + 1
                 continue
         if i == 0:
@@ -131,6 +143,28 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
             body.inline_lines.append(line)
         i += 1
     return body
+
+
+def _drawer_property(line: str, config: GraphConfig) -> Property | None:
+    m = _DRAWER_PROPERTY.match(line.rstrip("\r"))
+    return parse_property(m.group(1), m.group(2).strip(), config) if m else None
+
+
+def _scan_nested_text(lines: list[str], body: Body) -> None:
+    """The lines of a quote, list or #+BEGIN block: text, except the blocks closed inside."""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip(" \t")
+        if stripped[:1] in ("`", "~", "#", "\\"):
+            end = construct_end(lines, i, 0)
+            if end is not None:
+                if not (_RAW_BEGIN.match(line) or FENCE_OPEN.match(line) or stripped.startswith("\\begin")):
+                    _scan_nested_text(lines[i + 1:end], body)
+                i = end + 1
+                continue
+        body.inline_lines.append(line)
+        i += 1
 
 
 def _take_timestamps(line: str, body: Body) -> None:

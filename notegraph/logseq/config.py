@@ -98,7 +98,9 @@ def config_from_edn_text(text: str) -> GraphConfig:
     workflow = _name(values.get("preferred-workflow")) or "now"
     indentation = _INDENTS.get(_name(values.get("export/bullet-indentation")) or "tab", "\t")
     return GraphConfig(
-        journal_title_format=text_value("journal/page-title-format", DEFAULT_TITLE_FORMAT),
+        # :date-formatter is what older configs call the journal title format
+        journal_title_format=text_value("journal/page-title-format",
+                                        text_value("date-formatter", DEFAULT_TITLE_FORMAT)),
         journal_file_name_format=text_value("journal/file-name-format", DEFAULT_FILE_NAME_FORMAT),
         pages_dir=text_value("pages-directory", "pages").strip("/"),
         journals_dir=text_value("journals-directory", "journals").strip("/"),

@@ -175,6 +175,8 @@ class _Scanner:
             label = re.split(r"[*_`\[\]$~^=]", s[i + 1:label_end - 1], maxsplit=1)[0]
             if label:
                 self.refs.pages.append(label)
+        elif UUID_RE.fullmatch(target):
+            self.refs.block_refs.append(target)  # [label](uuid) links to that block too
         elif target.startswith("((") and target.endswith("))"):
             uuid = target[2:-2].strip()
             if UUID_RE.fullmatch(uuid):

@@ -23,8 +23,7 @@ from notegraph.logseq.inline import html_end
 _BULLET = re.compile(r"([ \t]*)-(?=[ \t\r\n\x0c]|$)")
 _MD_HEADING = re.compile(r"[ \t]*(#+)(?=[ \t\r\n\x0c]|$)")
 # Quotes, list items and footnote definitions take in the lines after them (markdown's
-# "lazy continuation") up to a blank line or the next block; nothing in there is a
-# property, a fence or a drawer.
+# "lazy continuation"); nothing in there is a property or a timestamp.
 LAZY_START = re.compile(r"[ \t]*(?:(>)|([*+](?:[ \t]|$)|\d+\.(?:[ \t]|$))|(\[\^[^\]\s]+\]:))")
 _DASH_SPACE = re.compile(r"[ \t]*-(?: |\r?$)")
 
@@ -37,18 +36,29 @@ def lazy_kind(line: str) -> str:
     return "quote" if m.group(1) else "list" if m.group(2) else "footnote"
 
 
-def ends_lazy(kind: str, line: str) -> bool:
-    """Whether a would-be block line really starts a block inside a quote or list.
+def lazy_end(kind: str, lines: list[str], start: int) -> int:
+    """Index of the last line of the quote, list or footnote that opens at ``lines[start]``.
 
-    ``- x`` (a dash and a space) always starts a block. A quote also gives way to
-    ``# x`` and takes ``-<tab>x``; a list gives way to anything at column 0 and takes
-    indented ``-<tab>x`` and ``# x``.
+    ``- x`` (a dash and a space) always ends it: that is a new block. Otherwise, as
+    mldoc parses them, a list runs on over lines that start with whitespace (blank
+    ones with spaces included) and stops at an empty line or a line at column 0; a
+    quote stops at a blank line or a ``# heading`` and takes in anything else; a
+    footnote definition stops at a blank line or any block.
     """
-    if kind == "footnote" or _DASH_SPACE.match(line):
-        return True
-    if kind == "quote":
-        return line.lstrip(" \t").startswith("#")
-    return not line[:1].isspace()
+    j = start + 1
+    while j < len(lines):
+        line = lines[j].rstrip("\r")
+        if _DASH_SPACE.match(line):
+            break
+        if kind == "list":
+            if not line or not line[0].isspace():
+                break
+        elif not line.strip() or _MD_HEADING.match(line):
+            break
+        elif kind == "footnote" and _BULLET.match(line):
+            break
+        j += 1
+    return j - 1
 
 
 MARKERS = ("TODO", "DOING", "WAITING", "WAIT", "DONE", "CANCELED", "CANCELLED",
@@ -185,29 +195,26 @@ def split_headings(lines: list[str]) -> list[Heading]:
     offsets = [0, *accumulate(len(line) + 1 for line in lines)]
     i = skip_until + 1
     n = len(lines)
-    lazy = ""
     while i < n:
         line = lines[i]
         stripped = line.lstrip(" \t")
         first = stripped[:1]
-        if (first == "-" or first == "#") and (not lazy or ends_lazy(lazy, line)):
+        if first == "-" or first == "#":
             parsed = parse_heading_line(line, at_eof=i == n - 1)
             if parsed is not None:
                 level_spaces, unordered, size, marker, priority, title_at = parsed
                 headings.append(Heading(offsets[i], i, level_spaces, unordered, size, marker, priority, title_at))
-                lazy = "quote" if line.startswith(">", title_at) else ""
+                if line.startswith(">", title_at):  # a quote as the title takes in what follows
+                    i = lazy_end("quote", lines, i) + 1
+                    continue
                 end = construct_end(lines, i, title_at) if title_at < len(line) else None
                 i = (end if end is not None else i) + 1
                 continue
-        if lazy:
-            if not stripped.strip():
-                lazy = ""
-        elif first in ("`", "~", "#", ":", "\\", "<"):
+        if first in ("`", "~", "#", ":", "\\", "<"):
             end = construct_end(lines, i, 0)
             if end is not None:
                 i = end + 1
                 continue
-        else:
-            lazy = lazy_kind(line)
-        i += 1
+        kind = lazy_kind(line)
+        i = (lazy_end(kind, lines, i) if kind else i) + 1
     return headings
