@@ -97,7 +97,9 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
                 last = i + window.count("\n", 0, end_at)
                 rest = window[end_at:].split("\n", 1)[0]
                 if rest.strip():
+                    # the rest of the line opens a paragraph: a timestamp after it is text
                     body.inline_lines.append(rest)
+                    paragraph = "text"
                 i = last + 1
                 continue
         if stripped[:1] in ("`", "~", "#", ":", "\\"):
