@@ -107,3 +107,13 @@ def test_contents_page_and_journal_like_page_names() -> None:
     named_like_a_day = page_name_for("pages/2024_01_02.md", config, None)
     assert named_like_a_day.journal_date == dt.date(2024, 1, 2)  # Logseq treats it as that day's page
     assert page_name_for("pages/x.md", config, "/ns/leaf/").name == "ns/leaf"
+
+
+def test_month_names_parse_in_full_or_abbreviated_form() -> None:
+    from notegraph.logseq.dates import parse_date, parse_journal_title
+
+    assert parse_journal_title("january 1st, 2020", "MMM do, yyyy") == dt.date(2020, 1, 1)
+    assert parse_date("Sep 9th, 2021", "MMMM do, yyyy") == dt.date(2021, 9, 9)
+    config = GraphConfig()
+    titled = page_name_for("journals/2020_01_01.md", config, "January 1st, 2020")
+    assert (titled.name, titled.journal_date) == ("Jan 1st, 2020", dt.date(2020, 1, 1))

@@ -94,10 +94,9 @@ def _parser(pattern: str) -> re.Pattern[str]:
         elif tok[0] == "y":
             parts.append(r"(?P<yy>\d{2})" if len(tok) == 2 else r"(?P<y>\d{4})")
         elif tok[0] == "M":
-            if len(tok) >= 4:
-                parts.append("(?P<mname>" + "|".join(MONTHS) + ")")
-            elif len(tok) == 3:
-                parts.append("(?P<mabbr>" + "|".join(m[:3] for m in MONTHS) + ")")
+            if len(tok) >= 3:
+                # Like cljs-time, a month in text is read in full or abbreviated form.
+                parts.append("(?P<mname>" + "|".join(MONTHS + tuple(m[:3] for m in MONTHS)) + ")")
             else:
                 parts.append(r"(?P<m>\d{1,2})")
         elif tok[0] == "d":
@@ -128,9 +127,7 @@ def parse_date(text: str, pattern: str) -> dt.date | None:
         if groups.get("m"):
             month = int(groups["m"])
         elif groups.get("mname"):
-            month = [m.lower() for m in MONTHS].index(groups["mname"].lower()) + 1
-        elif groups.get("mabbr"):
-            month = [m[:3].lower() for m in MONTHS].index(groups["mabbr"].lower()) + 1
+            month = [m[:3].lower() for m in MONTHS].index(groups["mname"][:3].lower()) + 1
         else:
             return None
         return dt.date(year, month, int(groups["d"]))
