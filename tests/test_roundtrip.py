@@ -174,3 +174,13 @@ def test_block_ids_survive_edits_additions_and_moves_elsewhere() -> None:
 def test_identical_blocks_get_distinct_ids() -> None:
     blocks = parse_page("pages/p.md", b"- same\n- same\n- same\n", CONFIG).blocks
     assert len({b.id for b in blocks}) == 3
+
+
+def test_editing_a_block_with_an_org_properties_drawer_rewrites_it_as_logseq_does() -> None:
+    text = "## Heading\n:PROPERTIES:\n:ID: f8f04ce2-3593-45a6-8a62-6ee0715a7753\n:END:\n- next\n"
+    page = parse_page("pages/p.md", text.encode(), CONFIG)
+    assert page.blocks[0].content == "## Heading\nid:: f8f04ce2-3593-45a6-8a62-6ee0715a7753"
+    assert page.blocks[0].uuid == "f8f04ce2-3593-45a6-8a62-6ee0715a7753"
+    edited = replace_block(page, 0, "## Heading, edited\nid:: f8f04ce2-3593-45a6-8a62-6ee0715a7753", CONFIG)
+    assert edited.text == "## Heading, edited\n  id:: f8f04ce2-3593-45a6-8a62-6ee0715a7753\n- next\n"
+    assert edited.blocks[0].uuid == page.blocks[0].uuid

@@ -109,6 +109,10 @@ def render_block_source(page: Page, block: Block, content: str) -> str:
             return ((src.prefix if text else src.prefix.rstrip(" \t")) + text, nl)
         return ((src.continuation + text) if text else "", nl)
 
+    if len(old_content) + offset != len(src.lines):
+        # The content is not line-for-line the source (Logseq turned an org :PROPERTIES:
+        # drawer into `key:: value` lines): write every line afresh, as Logseq does.
+        old_content = []
     matcher = difflib.SequenceMatcher(a=old_content, b=new_content, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         for offset_k in range(j2 - j1):
