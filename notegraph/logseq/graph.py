@@ -57,7 +57,16 @@ class Graph:
                 return True
         return False
 
-    def files(self, *, include_skipped: bool = False) -> Iterator[GraphFile]:
+    def is_graph_file(self, rel: str) -> bool:
+        """Whether a path (relative, ``/``-separated) is a page file notegraph reads."""
+        if not any(rel.startswith(folder + "/") for folder in (self.config.journals_dir, self.config.pages_dir)):
+            return False
+        parts = rel.split("/")
+        if any(part.startswith(".") or part in _IGNORED_DIRS for part in parts):
+            return False
+        return parts[-1].lower().endswith(MARKDOWN_EXTENSIONS) and not self._hidden(rel)
+
+    def files(self) -> Iterator[GraphFile]:
         """Markdown files of the graph, sorted by relative path."""
         found: list[GraphFile] = []
         for folder in dict.fromkeys((self.config.journals_dir, self.config.pages_dir)):
@@ -67,17 +76,10 @@ class Graph:
             for dirpath, dirnames, filenames in os.walk(base, onerror=None):
                 dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _IGNORED_DIRS]
                 for fname in filenames:
-                    if fname.startswith("."):
-                        continue
-                    lower = fname.lower()
-                    if not lower.endswith(MARKDOWN_EXTENSIONS) and not (
-                            include_skipped and lower.endswith(SKIPPED_EXTENSIONS)):
-                        continue
                     full = Path(dirpath) / fname
                     rel = full.relative_to(self.root).as_posix()
-                    if self._hidden(rel):
-                        continue
-                    found.append(GraphFile(full, rel))
+                    if self.is_graph_file(rel):
+                        found.append(GraphFile(full, rel))
         found.sort(key=lambda f: f.rel)
         return iter(found)
 

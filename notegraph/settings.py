@@ -1,0 +1,120 @@
+"""notegraph's own settings: one TOML file, environment variables, and where things live.
+
+Everything is found through :func:`load_settings`, which tests call with their
+own environment. Nothing happens at import time.
+
+| source | keys |
+|---|---|
+| ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``[sprint] start``, ``[sprint] days`` |
+| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY`` |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import platformdirs
+
+from notegraph.errors import GraphNotFoundError, NotegraphError
+
+APP = "notegraph"
+
+
+@dataclass(frozen=True)
+class Settings:
+    graph: Path | None = None
+    """The graph to use when none is given."""
+    index_file: Path | None = None
+    """One index file to use for every graph (``$NOTEGRAPH_INDEX``)."""
+    cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP)))
+    """Where per-graph indexes live."""
+    sprint_start: dt.date | None = None
+    """Any day a sprint started; sprints repeat every ``sprint_days`` from there."""
+    sprint_days: int = 14
+    today: dt.date | None = None
+    """Pretend today is this day (``$NOTEGRAPH_TODAY``): for demos and tests."""
+    config_file: Path | None = None
+
+    def current_day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+
+def _date(value: Any, what: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise NotegraphError(f"{what} is not a date: {value!r}", "write it as YYYY-MM-DD") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the config file and the environment (the environment wins)."""
+    env = os.environ if env is None else env
+    config_path = Path(env["NOTEGRAPH_CONFIG"]) if env.get("NOTEGRAPH_CONFIG") else \
+        Path(platformdirs.user_config_dir(APP)) / "config.toml"
+    data: dict[str, Any] = {}
+    if config_path.is_file():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise NotegraphError(f"{config_path} could not be read: {exc}",
+                                 f"fix the file or move it away (`mv {config_path} {config_path}.bak`)") from exc
+    sprint = data.get("sprint", {}) if isinstance(data.get("sprint"), dict) else {}
+    cache_dir = env.get("NOTEGRAPH_CACHE_DIR") or data.get("index_dir")
+    graph = env.get("NOTEGRAPH_GRAPH") or data.get("graph")
+    days = sprint.get("days", 14)
+    if not isinstance(days, int) or days < 1:
+        raise NotegraphError(f"[sprint] days in {config_path} must be a positive number of days", "e.g. days = 14")
+    return Settings(
+        graph=Path(str(graph)).expanduser() if graph else None,
+        index_file=Path(env["NOTEGRAPH_INDEX"]).expanduser() if env.get("NOTEGRAPH_INDEX") else None,
+        cache_dir=Path(str(cache_dir)).expanduser() if cache_dir else Path(platformdirs.user_cache_dir(APP)),
+        sprint_start=_date(sprint.get("start"), f"[sprint] start in {config_path}"),
+        sprint_days=days,
+        today=_date(env.get("NOTEGRAPH_TODAY"), "NOTEGRAPH_TODAY"),
+        config_file=config_path,
+    )
+
+
+def looks_like_graph(path: Path) -> bool:
+    return any((path / sub).exists() for sub in ("journals", "pages", "logseq/config.edn"))
+
+
+def resolve_graph_path(arg: str | os.PathLike[str] | None, settings: Settings) -> Path:
+    """The graph folder: the argument, else ``$NOTEGRAPH_GRAPH``, the config file, or the current folder."""
+    if arg:
+        return Path(arg).expanduser()
+    if settings.graph:
+        return settings.graph
+    cwd = Path.cwd()
+    if looks_like_graph(cwd):
+        return cwd
+    raise GraphNotFoundError(
+        f"no graph given and {cwd} does not look like a Logseq graph (no journals/, pages/ or logseq/config.edn)",
+        "pass the graph folder (`notegraph ~/notes`), set NOTEGRAPH_GRAPH=~/notes, "
+        "or put `graph = \"~/notes\"` in " + str(settings.config_file or "the config file"))
+
+
+def index_path_for(graph_root: Path, settings: Settings, override: str | os.PathLike[str] | None = None) -> Path:
+    """Where the index of ``graph_root`` lives: outside the graph, one file per graph.
+
+    The index is a cache, and sync tools copy graph folders: a SQLite database and
+    its WAL files must not travel with the notes.
+    """
+    if override:
+        return Path(override).expanduser()
+    if settings.index_file:
+        return settings.index_file
+    root = graph_root.resolve()
+    digest = hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:12]
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in root.name) or "graph"
+    return settings.cache_dir / "indexes" / f"{name}-{digest}.db"

@@ -1,0 +1,347 @@
+"""The SQLite index: a rebuildable cache of the graph, outside the graph folder.
+
+:class:`Store` owns one connection (one per thread: open another Store in a
+worker). Opening checks that the file is a notegraph index for this graph;
+a corrupt or foreign file is moved aside and a fresh index is created, with a
+message in :attr:`Store.notices`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+from sqlite_utils import Database
+
+from notegraph.errors import NotegraphError
+from notegraph.store.rows import BlockRow, PageRows
+from notegraph.store.schema import SCHEMA_NAME, migrations
+
+T = TypeVar("T")
+
+APP_ID = "notegraph-index"
+SCHEMA_VERSION = "1"
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class IndexError_(NotegraphError):
+    exit_code = 4
+
+
+def _retry_locked(fn: Callable[[], T], attempts: int = 8) -> T:
+    """Retry an operation while another process holds the database lock."""
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+    raise AssertionError("unreachable")
+
+
+class Store:
+    def __init__(self, path: Path, graph_root: Path) -> None:
+        self.path = path
+        self.graph_root = graph_root
+        self.notices: list[str] = []
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = self._open()
+
+    # -- opening -------------------------------------------------------------------
+    def _connect(self) -> Database:
+        conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+        db = Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=10000")
+        return db
+
+    def _open(self) -> Database:
+        problem = self._inspect()
+        if problem:
+            self._move_aside(problem)
+        db = self._connect()
+        try:
+            _retry_locked(lambda: migrations.apply(db))
+            meta = {row["key"]: row["value"] for row in db.query("SELECT key, value FROM meta")}
+        except sqlite3.DatabaseError as exc:
+            db.conn.close()
+            self._move_aside(f"it could not be read ({exc})")
+            db = self._connect()
+            migrations.apply(db)
+            meta = {}
+        root = str(self.graph_root)
+        if meta.get("app") not in (None, APP_ID) or (meta.get("graph") not in (None, root)):
+            db.conn.close()
+            self._move_aside(f"it belongs to another graph ({meta.get('graph') or meta.get('app')})")
+            db = self._connect()
+            migrations.apply(db)
+            meta = {}
+        if not meta:
+            with db.atomic():
+                db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                                    [("app", APP_ID), ("graph", root), ("schema", SCHEMA_VERSION)])
+        return db
+
+    def _inspect(self) -> str | None:
+        """Why the file cannot be our index, or None when it may be."""
+        try:
+            with open(self.path, "rb") as fh:
+                header = fh.read(16)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise IndexError_(f"the index {self.path} cannot be opened ({exc.strerror})",
+                              "check its permissions, or pass another location with --index PATH") from exc
+        if header and header != _SQLITE_HEADER:
+            return "it is not a SQLite database"
+        return None
+
+    def _move_aside(self, why: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(self.path) + suffix)
+            if src.exists():
+                src.rename(Path(f"{self.path}.broken-{stamp}{suffix}"))
+        self.notices.append(f"the index {self.path} was unusable ({why}); it was moved aside and is rebuilt now")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta ------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+
+    # -- files ------------------------------------------------------------------------
+    def indexed_files(self) -> dict[str, tuple[int, int, str]]:
+        """Every indexed file: path → (size, mtime_ns, sha256)."""
+        return {row[0]: (row[1], row[2], row[3])
+                for row in self.db.execute("SELECT path, size, mtime_ns, sha256 FROM files").fetchall()}
+
+    def counts(self) -> dict[str, int]:
+        return {table: self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("files", "pages", "blocks")}
+
+    # -- writing one file ---------------------------------------------------------------
+    def write_file(self, rows: PageRows, stamp: tuple[int, int, str], error: str | None = None,
+                   moved_from: str | None = None) -> int:
+        """Bring one file's rows in line with ``rows``, in one transaction. Returns rows written."""
+        return _retry_locked(lambda: self._write_file(rows, stamp, error, moved_from))
+
+    def _write_file(self, rows: PageRows, stamp: tuple[int, int, str], error: str | None,
+                    moved_from: str | None) -> int:
+        db = self.db
+        written = 0
+        with db.atomic():
+            if moved_from is not None:
+                db.execute("DELETE FROM files WHERE path = ?", [moved_from])
+                db.execute("UPDATE blocks SET file = ? WHERE file = ?", [rows.file, moved_from])
+                db.execute("DELETE FROM pages WHERE file = ?", [moved_from])
+            size, mtime_ns, sha = stamp
+            page_key = rows.page["key"] if rows.page else None
+            db.execute(
+                "INSERT INTO files(path, size, mtime_ns, sha256, page_key, error) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+                "sha256 = excluded.sha256, page_key = excluded.page_key, error = excluded.error",
+                [rows.file, size, mtime_ns, sha, page_key, error])
+            written += self._write_page(rows)
+            written += self._write_blocks(rows)
+        return written
+
+    def _write_page(self, rows: PageRows) -> int:
+        db = self.db
+        old = db.execute("SELECT key, name, journal_day, namespace, properties, aliases FROM pages WHERE file = ?",
+                         [rows.file]).fetchall()
+        new = rows.page
+        if new is None:
+            if old:
+                db.execute("DELETE FROM pages WHERE file = ?", [rows.file])
+                db.execute("DELETE FROM aliases WHERE page_key = ?", [old[0][0]])
+                return 1
+            return 0
+        same = old and old[0] == (new["key"], new["name"], new["journal_day"], new["namespace"],
+                                  new["properties"], new["aliases"])
+        if same:
+            return 0
+        if old:
+            db.execute("DELETE FROM aliases WHERE page_key = ?", [old[0][0]])
+            if old[0][0] != new["key"]:
+                db.execute("DELETE FROM pages WHERE file = ?", [rows.file])
+        # Two files can claim one page (a title:: collision): the later file wins the row.
+        db.execute(
+            "INSERT INTO pages(key, name, file, journal_day, namespace, properties, aliases) "
+            "VALUES (:key, :name, :file, :journal_day, :namespace, :properties, :aliases) "
+            "ON CONFLICT(key) DO UPDATE SET name = excluded.name, file = excluded.file, "
+            "journal_day = excluded.journal_day, namespace = excluded.namespace, "
+            "properties = excluded.properties, aliases = excluded.aliases", new)
+        db.conn.executemany("INSERT OR IGNORE INTO aliases(alias, page_key) VALUES (?, ?)",
+                       [(alias, new["key"]) for alias in rows.aliases])
+        return 1
+
+    def _write_blocks(self, rows: PageRows) -> int:
+        """Diff the file's block rows against the new ones: unchanged rows are not touched.
+
+        A block is matched by its id, else by its content (same text, new id: the page
+        was renamed), so its rowid — and everything keyed by it — survives.
+        """
+        db = self.db
+        existing: dict[str, list[tuple[Any, ...]]] = {}
+        by_hash: dict[str, list[tuple[Any, ...]]] = {}
+        cursor = db.execute(f"SELECT rowid, id, {', '.join(BlockRow.PLACE + BlockRow.CONTENT)} FROM blocks "
+                            "WHERE file = ?", [rows.file])
+        for row in cursor.fetchall():
+            existing.setdefault(row[1], []).append(row)
+        written = 0
+        unmatched: list[BlockRow] = []
+        kept: set[int] = set()
+        place_n = len(BlockRow.PLACE)
+        for block in rows.blocks:
+            candidates = existing.get(block.id)
+            if candidates:
+                old = candidates.pop(0)
+                kept.add(old[0])
+                written += self._update_block(old, block, place_n)
+            else:
+                unmatched.append(block)
+        leftovers = [row for rows_ in existing.values() for row in rows_]
+        for row in leftovers:
+            by_hash.setdefault(row[2 + place_n + BlockRow.CONTENT.index("content_hash")], []).append(row)
+        position_of = 2 + BlockRow.PLACE.index("position")
+        by_position = {row[position_of]: row for row in leftovers}
+        for block in unmatched:
+            same_text = [row for row in by_hash.get(block.content_hash, []) if row[0] not in kept]
+            same_place = by_position.get(block.position)
+            # same text under a new id (the page was renamed), or the block edited in place
+            reuse = same_text[0] if same_text else same_place if same_place and same_place[0] not in kept else None
+            if reuse is not None:
+                kept.add(reuse[0])
+                db.execute("UPDATE blocks SET id = ? WHERE rowid = ?", [block.id, reuse[0]])
+                written += 1 + self._update_block(reuse, block, place_n)
+            else:
+                written += self._insert_block(rows.file, block)
+        gone = [row[0] for row in leftovers if row[0] not in kept]
+        if gone:
+            self._delete_blocks(gone)
+            written += len(gone)
+        return written
+
+    def _update_block(self, old: tuple[Any, ...], block: BlockRow, place_n: int) -> int:
+        rowid = old[0]
+        place = block.columns(BlockRow.PLACE)
+        content = block.columns(BlockRow.CONTENT)
+        written = 0
+        if tuple(place.values()) != old[2:2 + place_n]:
+            self._update(rowid, place)
+            written += 1
+        if tuple(content.values()) != old[2 + place_n:]:
+            self._update(rowid, content)
+            self._replace_children(rowid, block)
+            written += 1
+        return written
+
+    def _update(self, rowid: int, values: dict[str, Any]) -> None:
+        assignments = ", ".join(f"{name} = :{name}" for name in values)
+        self.db.execute(f"UPDATE blocks SET {assignments} WHERE rowid = :rowid", {**values, "rowid": rowid})
+
+    def _insert_block(self, file: str, block: BlockRow) -> int:
+        values = {"id": block.id, "file": file, **block.columns(BlockRow.PLACE), **block.columns(BlockRow.CONTENT)}
+        names = ", ".join(values)
+        cursor = self.db.execute(f"INSERT INTO blocks({names}) VALUES ({', '.join(':' + n for n in values)})",
+                                 values)
+        rowid = cursor.lastrowid
+        assert rowid is not None
+        self._insert_children(rowid, block)
+        return 1
+
+    def _insert_children(self, rowid: int, block: BlockRow) -> None:
+        db = self.db
+        if block.refs:
+            db.conn.executemany("INSERT OR IGNORE INTO refs(block, page_key) VALUES (?, ?)",
+                           [(rowid, ref) for ref in block.refs])
+        if block.tags:
+            db.conn.executemany("INSERT OR IGNORE INTO tags(block, tag) VALUES (?, ?)",
+                           [(rowid, tag) for tag in block.tags])
+        if block.block_refs:
+            db.conn.executemany("INSERT OR IGNORE INTO block_refs(block, target) VALUES (?, ?)",
+                           [(rowid, target) for target in block.block_refs])
+        if block.properties:
+            db.conn.executemany("INSERT OR REPLACE INTO properties(block, key, value) VALUES (?, ?, ?)",
+                           [(rowid, key, value) for key, value in block.properties])
+
+    def _replace_children(self, rowid: int, block: BlockRow) -> None:
+        for table in ("refs", "tags", "block_refs", "properties"):
+            self.db.execute(f"DELETE FROM {table} WHERE block = ?", [rowid])
+        self._insert_children(rowid, block)
+
+    def _delete_blocks(self, rowids: Iterable[int]) -> None:
+        ids = list(rowids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for table in ("refs", "tags", "block_refs", "properties"):
+                self.db.execute(f"DELETE FROM {table} WHERE block IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM blocks WHERE rowid IN ({marks})", chunk)
+
+    def delete_file(self, path: str) -> int:
+        def run() -> int:
+            with self.db.atomic():
+                rowids = [r[0] for r in self.db.execute("SELECT rowid FROM blocks WHERE file = ?", [path]).fetchall()]
+                self._delete_blocks(rowids)
+                keys = [r[0] for r in self.db.execute("SELECT key FROM pages WHERE file = ?", [path]).fetchall()]
+                for key in keys:
+                    self.db.execute("DELETE FROM aliases WHERE page_key = ?", [key])
+                self.db.execute("DELETE FROM pages WHERE file = ?", [path])
+                self.db.execute("DELETE FROM files WHERE path = ?", [path])
+                return len(rowids) + 1
+        return _retry_locked(run)
+
+    def clear(self) -> None:
+        """Forget everything indexed (for --rebuild)."""
+        with self.db.atomic():
+            for table in ("refs", "tags", "block_refs", "properties", "aliases", "blocks", "pages", "files"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("INSERT INTO blocks_fts(blocks_fts) VALUES ('rebuild')")
+            self.db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('rebuild')")
+
+    def dump(self) -> dict[str, Any]:
+        """The index content without row ids: two indexes of one folder dump equal."""
+        db = self.db
+        columns = ["id", "file", *BlockRow.PLACE, *BlockRow.CONTENT]
+        blocks = {r[0]: r[1:] for r in db.execute(f"SELECT rowid, {', '.join(columns)} FROM blocks").fetchall()}
+
+        def block_key(rowid: int) -> tuple[Any, ...]:
+            row = blocks[rowid]
+            return (row[0], row[1], row[4])  # id, file, position
+
+        out: dict[str, Any] = {
+            "files": sorted(db.execute("SELECT * FROM files").fetchall()),
+            "pages": sorted(r[1:] for r in db.execute("SELECT * FROM pages").fetchall()),
+            "aliases": sorted(db.execute("SELECT * FROM aliases").fetchall()),
+            "blocks": sorted(blocks.values()),
+        }
+        for table, cols in (("refs", "page_key"), ("tags", "tag"), ("block_refs", "target"),
+                            ("properties", "key, value")):
+            out[table] = sorted((block_key(r[0]), *r[1:])
+                                for r in db.execute(f"SELECT block, {cols} FROM {table}").fetchall())
+        fts = db.execute("SELECT rowid, text FROM blocks_fts").fetchall()
+        out["fts"] = sorted((block_key(r[0]), r[1]) for r in fts if r[0] in blocks)
+        out["fts_orphans"] = sorted(r[0] for r in fts if r[0] not in blocks)
+        normalised: dict[str, Any] = json.loads(json.dumps(out, default=str))
+        return normalised

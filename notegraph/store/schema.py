@@ -1,0 +1,124 @@
+"""The index schema, as migrations (sqlite-utils ``Migrations``).
+
+Block rows are keyed by an integer ``rowid`` that survives edits elsewhere in the
+file and renames of the file: the child tables (refs, tags, properties, block
+refs) and FTS point at it. ``id`` is the parser's stable block id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database, Migrations
+
+SCHEMA_NAME = "notegraph"
+migrations = Migrations(SCHEMA_NAME)
+
+
+def run_script(db: Database, script: str) -> None:
+    """Run SQL statements one by one, inside the caller's transaction (executescript would commit)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement[:80]}")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE files (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            page_key TEXT,
+            error TEXT
+        );
+        CREATE TABLE pages (
+            rowid INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            file TEXT NOT NULL,
+            journal_day INTEGER,
+            namespace TEXT,
+            properties TEXT NOT NULL DEFAULT '{}',
+            aliases TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX pages_file ON pages(file);
+        CREATE INDEX pages_journal_day ON pages(journal_day);
+        CREATE TABLE aliases (alias TEXT NOT NULL, page_key TEXT NOT NULL, PRIMARY KEY (alias, page_key));
+        CREATE INDEX aliases_page ON aliases(page_key);
+        CREATE TABLE blocks (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            file TEXT NOT NULL,
+            page_key TEXT NOT NULL,
+            parent_id TEXT,
+            position INTEGER NOT NULL,
+            line INTEGER NOT NULL,
+            level INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            text TEXT NOT NULL,
+            marker TEXT,
+            priority TEXT,
+            scheduled INTEGER,
+            deadline INTEGER,
+            journal_day INTEGER,
+            uuid TEXT,
+            collapsed INTEGER NOT NULL DEFAULT 0,
+            pre_block INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL
+        );
+        CREATE INDEX blocks_id ON blocks(id);
+        CREATE INDEX blocks_file ON blocks(file, position);
+        CREATE INDEX blocks_page ON blocks(page_key, position);
+        CREATE INDEX blocks_marker ON blocks(marker) WHERE marker IS NOT NULL;
+        CREATE INDEX blocks_journal_day ON blocks(journal_day) WHERE journal_day IS NOT NULL;
+        CREATE INDEX blocks_uuid ON blocks(uuid) WHERE uuid IS NOT NULL;
+        CREATE TABLE refs (block INTEGER NOT NULL, page_key TEXT NOT NULL, PRIMARY KEY (page_key, block))
+            WITHOUT ROWID;
+        CREATE INDEX refs_block ON refs(block);
+        CREATE TABLE tags (block INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (tag, block)) WITHOUT ROWID;
+        CREATE INDEX tags_block ON tags(block);
+        CREATE TABLE block_refs (block INTEGER NOT NULL, target TEXT NOT NULL, PRIMARY KEY (target, block))
+            WITHOUT ROWID;
+        CREATE INDEX block_refs_block ON block_refs(block);
+        CREATE TABLE properties (block INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+                                 PRIMARY KEY (block, key)) WITHOUT ROWID;
+        CREATE INDEX properties_key ON properties(key, value);
+
+        CREATE VIRTUAL TABLE blocks_fts USING fts5(
+            text, content='blocks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
+        CREATE TRIGGER blocks_ai AFTER INSERT ON blocks BEGIN
+            INSERT INTO blocks_fts(rowid, text) VALUES (new.rowid, new.text);
+        END;
+        CREATE TRIGGER blocks_ad AFTER DELETE ON blocks BEGIN
+            INSERT INTO blocks_fts(blocks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        END;
+        -- only a change of the searchable text touches the full-text index
+        CREATE TRIGGER blocks_au AFTER UPDATE OF text ON blocks BEGIN
+            INSERT INTO blocks_fts(blocks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+            INSERT INTO blocks_fts(rowid, text) VALUES (new.rowid, new.text);
+        END;
+
+        CREATE VIRTUAL TABLE pages_fts USING fts5(
+            name, content='pages', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
+        CREATE TRIGGER pages_ai AFTER INSERT ON pages BEGIN
+            INSERT INTO pages_fts(rowid, name) VALUES (new.rowid, new.name);
+        END;
+        CREATE TRIGGER pages_ad AFTER DELETE ON pages BEGIN
+            INSERT INTO pages_fts(pages_fts, rowid, name) VALUES ('delete', old.rowid, old.name);
+        END;
+        CREATE TRIGGER pages_au AFTER UPDATE OF name ON pages BEGIN
+            INSERT INTO pages_fts(pages_fts, rowid, name) VALUES ('delete', old.rowid, old.name);
+            INSERT INTO pages_fts(rowid, name) VALUES (new.rowid, new.name);
+        END;
+        """
+    )
