@@ -1,40 +1,37 @@
-"""The one facade both front ends call: open a graph, read it, check it, write to it."""
+"""The one facade both front ends call: open a graph, index it, query it, write to it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from notegraph.errors import GraphNotFoundError
+from notegraph.errors import NotegraphError
+from notegraph.index.executor import Indexer, IndexReport, Progress
 from notegraph.journal import Captured, capture
 from notegraph.logseq.graph import Graph
 from notegraph.logseq.writer import render, render_block_source
 from notegraph.model import Page
-
-GRAPH_ENV = "NOTEGRAPH_GRAPH"
-
-
-def looks_like_graph(path: Path) -> bool:
-    return any((path / sub).exists() for sub in ("journals", "pages", "logseq/config.edn"))
-
-
-def resolve_graph_path(arg: str | os.PathLike[str] | None) -> Path:
-    """The graph folder: the argument, else ``$NOTEGRAPH_GRAPH``, else the current folder."""
-    if arg:
-        return Path(arg).expanduser()
-    env = os.environ.get(GRAPH_ENV)
-    if env:
-        return Path(env).expanduser()
-    cwd = Path.cwd()
-    if looks_like_graph(cwd):
-        return cwd
-    raise GraphNotFoundError(
-        f"no graph given and {cwd} does not look like a Logseq graph (no journals/, pages/ or logseq/config.edn)",
-        f"pass the graph folder (`notegraph ~/notes`) or set {GRAPH_ENV}=~/notes")
+from notegraph.search import (
+    Filters,
+    Hit,
+    PageGroup,
+    PageInfo,
+    backlinks,
+    keyword_search,
+    resolve_page,
+    tag_counts,
+    tasks,
+    unlinked_references,
+)
+from notegraph.settings import Settings, index_path_for, load_settings, resolve_graph_path
+from notegraph.store import Store
+from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options
+from notegraph.watch import GraphWatcher
 
 
 @dataclass
@@ -62,19 +59,106 @@ class GraphSummary:
 
 
 class Notebook:
-    """A graph and everything notegraph does with it."""
+    """A graph, its index, and everything notegraph does with them."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, settings: Settings | None = None,
+                 index_path: str | os.PathLike[str] | None = None) -> None:
         self.graph = graph
+        self.settings = settings or load_settings()
+        self.index_path = index_path_for(graph.root, self.settings, index_path)
+        self._store: Store | None = None
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> "Notebook":
-        return cls(Graph.open(resolve_graph_path(path)))
+    def open(cls, path: str | os.PathLike[str] | None = None, *, settings: Settings | None = None,
+             index: str | os.PathLike[str] | None = None) -> "Notebook":
+        settings = settings or load_settings()
+        return cls(Graph.open(resolve_graph_path(path, settings)), settings, index)
 
     @property
     def root(self) -> Path:
         return self.graph.root
 
+    # -- the index ------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.index_path, self.graph.root)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def index(self, *, rebuild: bool = False, progress: Progress | None = None,
+              cancel: threading.Event | None = None, only: set[str] | None = None) -> IndexReport:
+        """Bring the index in line with the folder: only what changed is read again."""
+        if rebuild:
+            self.store.clear()
+        return Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
+
+    def fresh(self) -> IndexReport:
+        """Catch up with the folder before answering a query (cheap when nothing changed)."""
+        return self.index()
+
+    def watch(self, on_update: Callable[[IndexReport], None], *, debounce: float = 0.1,
+              on_error: Callable[[BaseException], None] | None = None) -> GraphWatcher:
+        """A watcher that re-indexes each batch of changed files, on its own connection."""
+        lock = threading.Lock()
+        worker: dict[str, Store] = {}
+
+        def on_batch(paths: set[str]) -> None:
+            with lock:
+                store = worker.get("store")
+                if store is None:
+                    store = worker["store"] = Store(self.index_path, self.graph.root)
+                report = Indexer(self.graph, store, workers=1).sync(paths)
+            on_update(report)
+
+        return GraphWatcher(self.graph, on_batch, debounce=debounce, on_error=on_error)
+
+    # -- queries ------------------------------------------------------------------------
+    def today(self) -> dt.date:
+        return self.settings.current_day()
+
+    def sprints(self) -> Sprints:
+        start = self.graph.config.sprint_start
+        anchor = self.settings.sprint_start or DEFAULT_SPRINT_ANCHOR
+        if start:
+            try:
+                anchor = dt.date.fromisoformat(start)
+            except ValueError:
+                raise NotegraphError(f":notegraph/sprint-start {start!r} in logseq/config.edn is not a date",
+                                     "write it as \"YYYY-MM-DD\"") from None
+        return Sprints(anchor, self.graph.config.sprint_days or self.settings.sprint_days)
+
+    def window(self, since: str | None = None, from_: str | None = None, to: str | None = None) -> DateWindow | None:
+        return window_from_options(since, from_, to, self.today(), self.sprints())
+
+    def search(self, text: str, filters: Filters = Filters(), *, limit: int = 20) -> list[Hit]:
+        return keyword_search(self.store, text, filters, limit=limit)
+
+    def tag_counts(self, filters: Filters = Filters()) -> dict[str, int]:
+        return tag_counts(self.store, filters)
+
+    def page(self, name: str) -> PageInfo:
+        page = resolve_page(self.store, name)
+        if page is None:
+            raise NotegraphError(f"no page called {name!r} in this graph",
+                                 "check the spelling, or list pages with `notegraph tags` / `notegraph search`")
+        return page
+
+    def backlinks(self, name: str, filters: Filters = Filters()) -> tuple[PageInfo, list[PageGroup]]:
+        page = self.page(name)
+        return page, backlinks(self.store, page, filters)
+
+    def unlinked(self, name: str) -> list[PageGroup]:
+        return unlinked_references(self.store, self.page(name))
+
+    def tasks(self, filters: Filters = Filters(), *, limit: int = 200) -> list[Hit]:
+        return tasks(self.store, filters, limit=limit)
+
+    # -- reading files ----------------------------------------------------------------------
     def pages(self) -> Iterator[Page]:
         """Every page of the graph, sorted by file path; unreadable files come with errors."""
         return self.graph.pages()
@@ -101,9 +185,10 @@ class Notebook:
                               f"as Logseq does (lines {', '.join(map(str, drifting[:5]))})")
             yield FileCheck(file.rel, ok, errors, len(page.blocks))
 
+    # -- writing ------------------------------------------------------------------------
     def add(self, text: str, *, page: str | None = None, day: dt.date | None = None) -> Captured:
         """Quick capture: append ``text`` as a block to today's journal (or ``day``'s) or to ``page``."""
-        return capture(self.graph, text, page=page, day=day)
+        return capture(self.graph, text, page=page, day=day or self.today())
 
     def summary(self) -> GraphSummary:
         summary = GraphSummary(self.root)

@@ -26,6 +26,17 @@ def block_by_title(page: Page, start: str):  # type: ignore[no-untyped-def]
     return matches[0]
 
 
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own cache folder and no user config or graph from the environment."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("NOTEGRAPH_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("NOTEGRAPH_CACHE_DIR", str(home / "cache"))
+    for name in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_TODAY"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
 @pytest.fixture
 def format_graph() -> Graph:
     return Graph.open(FIXTURES / "format_graph")

@@ -1,17 +1,90 @@
-"""Pieces every command shares: the GRAPH argument and opening a notebook."""
+"""Pieces every command shares: choosing the graph and the index, filters, output."""
 
 from __future__ import annotations
+
+import json
+from typing import Any, Callable, TypeVar
 
 import click
 
 from notegraph.notebook import Notebook
+from notegraph.search import HIGHLIGHT, Filters, Hit
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 graph_argument = click.argument("graph", required=False, type=click.Path(file_okay=True, dir_okay=True))
 
 
-def open_notebook(graph: str | None) -> Notebook:
+def graph_option(fn: F) -> F:
+    return click.option("-g", "--graph", "graph_opt", type=click.Path(),
+                        help="Graph folder (default: $NOTEGRAPH_GRAPH, the config file, or the current folder).")(fn)
+
+
+def index_option(fn: F) -> F:
+    return click.option("--index", "index_path", type=click.Path(dir_okay=False),
+                        help="Index file to use (default: one per graph in the user cache folder).")(fn)
+
+
+def open_notebook(graph: str | None, index_path: str | None = None) -> Notebook:
     """Open the graph and warn about a config.edn that could not be used."""
-    notebook = Notebook.open(graph)
+    notebook = Notebook.open(graph, index=index_path)
     for error in notebook.graph.config.errors:
         click.echo(f"warning: {error}", err=True)
     return notebook
+
+
+def open_fresh(graph: str | None, index_path: str | None = None) -> Notebook:
+    """Open the graph and bring its index up to date before a query."""
+    notebook = open_notebook(graph, index_path)
+    report = notebook.fresh()
+    for notice in notebook.store.notices:
+        click.echo(f"notice: {notice}", err=True)
+    for rel, error in sorted(report.errors.items()):
+        click.echo(f"warning: {rel}: {error}", err=True)
+    return notebook
+
+
+def filter_options(fn: F) -> F:
+    """--tag, --exact-tag, --page, --ref, --marker, --since, --from, --to."""
+    options = [
+        click.option("-t", "--tag", "tags", multiple=True, help="Only blocks with this #tag (and tags under it)."),
+        click.option("--exact-tag", is_flag=True, help="Do not include tags under --tag's namespace."),
+        click.option("-p", "--page", "pages", multiple=True, help="Only blocks on this page."),
+        click.option("-r", "--ref", "refs", multiple=True, help="Only blocks that reference this page."),
+        click.option("-m", "--marker", "markers", multiple=True, help="Only tasks with this marker (TODO, DONE…)."),
+        click.option("--since", help="Only journal days in this window: 14d, 2w, last week, this sprint…"),
+        click.option("--from", "from_", help="Only journal days from this date (YYYY-MM-DD)."),
+        click.option("--to", help="Only journal days up to this date (YYYY-MM-DD)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def make_filters(notebook: Notebook, tags: tuple[str, ...], exact_tag: bool, pages: tuple[str, ...],
+                 refs: tuple[str, ...], markers: tuple[str, ...], since: str | None, from_: str | None,
+                 to: str | None) -> Filters:
+    return Filters(tags=tags, tag_subtree=not exact_tag, refs=refs, pages=pages,
+                   markers=tuple(m.upper() for m in markers), window=notebook.window(since, from_, to))
+
+
+def styled_snippet(snippet: str) -> str:
+    parts = snippet.replace(HIGHLIGHT[1], HIGHLIGHT[0]).split(HIGHLIGHT[0])
+    return "".join(click.style(p, bold=True, fg="yellow") if i % 2 else p for i, p in enumerate(parts))
+
+
+def print_hit(hit: Hit, *, show_page: bool = True) -> None:
+    trail = " › ".join(line.split("\n", 1)[0][:40] for line in hit.breadcrumb)
+    where = click.style(f"{hit.file}:{hit.line}", dim=True)
+    head = click.style(hit.page, fg="cyan") if show_page else ""
+    if trail:
+        head = f"{head} › {trail}" if head else trail
+    if head:
+        click.echo(head)
+    text = styled_snippet(" ".join(hit.snippet.split())) if hit.snippet else hit.content.split("\n", 1)[0]
+    click.echo(f"  {text}  {where}")
+
+
+def print_json(hits: list[Hit]) -> None:
+    for hit in hits:
+        click.echo(json.dumps(hit.as_json(), ensure_ascii=False))

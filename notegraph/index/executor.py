@@ -8,6 +8,7 @@ many files at once (a first index) fans out to worker processes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from notegraph.index.plan import ChangePlan, Stat, find_suspects, plan_changes
+from notegraph.index.plan import ChangePlan, Indexed, Stat, find_suspects, plan_changes
 from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.graph import Graph
 from notegraph.logseq.page import parse_page
@@ -29,6 +30,8 @@ Progress = Callable[[int, int, str], None]
 
 # Below this many files, parsing in this process beats starting worker processes.
 PARALLEL_THRESHOLD = 200
+# From this many files on, the full-text index is rebuilt once instead of row by row.
+BULK_THRESHOLD = 100
 
 
 @dataclass
@@ -78,13 +81,27 @@ class Indexer:
                 disk[rel] = (st.st_size, st.st_mtime_ns)
         return disk
 
+    def _expand(self, paths: set[str], indexed: dict[str, Indexed]) -> set[str]:
+        """Paths ending in "/" (a folder that moved or vanished) stand for the files under it."""
+        folders = [p for p in paths if p.endswith("/")]
+        if not folders:
+            return paths
+        scope = {p for p in paths if not p.endswith("/")}
+        for folder in folders:
+            scope |= {p for p in indexed if p.startswith(folder)}
+            base = self.graph.root / folder
+            if base.is_dir():
+                scope |= {f.rel for f in self.graph.files() if f.rel.startswith(folder)}
+        return scope
+
     def sync(self, only: Iterable[str] | None = None, *, progress: Progress | None = None,
              cancel: threading.Event | None = None) -> IndexReport:
         """Bring the index in line with the folder (or with the given paths only)."""
         started = time.perf_counter()
-        scope = set(only) if only is not None else None
-        disk = self.scan(scope)
+        self.store.repair()
         indexed = self.store.indexed_files()
+        scope = self._expand(set(only), indexed) if only is not None else None
+        disk = self.scan(scope)
         suspects = find_suspects(disk, indexed, scope)
         contents: dict[str, bytes] = {}
         hashes: dict[str, str] = {}
@@ -128,19 +145,26 @@ class Indexer:
         for rel in plan.to_parse:
             if rel not in contents and rel in indexed:  # unreadable now: keep it out of the index
                 report.rows_written += self.store.delete_file(rel)
-        if not report.cancelled:
-            for rows, error in self._parsed(to_parse, contents):
-                if cancel is not None and cancel.is_set():
-                    report.cancelled = True
-                    break
-                rel = rows.file
-                stamp = (*stats[rel], hashes[rel])
-                report.rows_written += self.store.write_file(rows, stamp, error, moved_from=moved_from.get(rel))
-                if error:
-                    report.errors[rel] = error
-                step(rel)
+        bulk = self.store.bulk() if len(to_parse) >= BULK_THRESHOLD else contextlib.nullcontext()
+        with bulk:
+            if not report.cancelled:
+                self._write_parsed(to_parse, contents, stats, hashes, moved_from, report, step, cancel)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _write_parsed(self, to_parse: list[str], contents: dict[str, bytes], stats: dict[str, Stat],
+                      hashes: dict[str, str], moved_from: dict[str, str], report: IndexReport,
+                      step: Callable[[str], None], cancel: threading.Event | None) -> None:
+        for rows, error in self._parsed(to_parse, contents):
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
+            rel = rows.file
+            stamp = (*stats[rel], hashes[rel])
+            report.rows_written += self.store.write_file(rows, stamp, error, moved_from=moved_from.get(rel))
+            if error:
+                report.errors[rel] = error
+            step(rel)
 
     def _parsed(self, paths: list[str], contents: dict[str, bytes]) -> Iterator[tuple[PageRows, str | None]]:
         """Parsed rows for each path, in order; in worker processes when there are many."""

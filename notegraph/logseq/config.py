@@ -35,6 +35,10 @@ class GraphConfig:
     preferred_workflow: str = "now"
     """``now`` (LATER/NOW/DONE) or ``todo`` (TODO/DOING/DONE)."""
     bullet_indentation: str = "\t"
+    sprint_start: str | None = None
+    """``:notegraph/sprint-start`` (YYYY-MM-DD): when one of this graph's sprints began."""
+    sprint_days: int | None = None
+    """``:notegraph/sprint-days``: how long this graph's sprints are."""
     errors: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -112,6 +116,8 @@ def config_from_edn_text(text: str) -> GraphConfig:
         ignored_page_references_keywords=_names(values.get("ignored-page-references-keywords")),
         preferred_workflow="todo" if workflow == "todo" else "now",
         bullet_indentation=indentation,
+        sprint_start=text_value("notegraph/sprint-start", "") or None,
+        sprint_days=values["notegraph/sprint-days"] if isinstance(values.get("notegraph/sprint-days"), int) else None,
     )
 
 

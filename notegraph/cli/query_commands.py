@@ -1,0 +1,142 @@
+"""Commands that ask the index: ``search``, ``tags``, ``backlinks``, ``tasks``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from notegraph.cli.common import (
+    filter_options,
+    graph_option,
+    index_option,
+    make_filters,
+    open_fresh,
+    print_hit,
+    print_json,
+)
+from notegraph.search import PageGroup, tag_tree
+
+
+@click.command("search")
+@click.argument("query", nargs=-1)
+@graph_option
+@index_option
+@filter_options
+@click.option("-n", "--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+def search(query: tuple[str, ...], graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
+           exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
+           since: str | None, from_: str | None, to: str | None, limit: int, as_json: bool) -> None:
+    """Find blocks by keywords (words are ANDed; "a phrase", prefix*, OR), filtered first.
+
+    With no QUERY, list the blocks the filters select, newest journal day first.
+    """
+    notebook = open_fresh(graph_opt, index_path)
+    filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
+    hits = notebook.search(" ".join(query), filters, limit=limit)
+    if as_json:
+        print_json(hits)
+        return
+    if not hits:
+        click.echo("no matches", err=True)
+        return
+    for hit in hits:
+        print_hit(hit)
+
+
+@click.command("tags")
+@graph_option
+@index_option
+@click.option("--tree", is_flag=True, help="Show namespaces as a tree, with totals for each subtree.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print {tag: count} as JSON.")
+def tags_command(graph_opt: str | None, index_path: str | None, tree: bool, tags: tuple[str, ...],
+                 exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
+                 since: str | None, from_: str | None, to: str | None, as_json: bool) -> None:
+    """List the #tags of the graph with how many blocks carry each."""
+    notebook = open_fresh(graph_opt, index_path)
+    counts = notebook.tag_counts(make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to))
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False))
+        return
+    if not tree:
+        for tag, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            click.echo(f"{count:>6}  #{tag}")
+        return
+
+    def show(nodes: list, depth: int) -> None:  # type: ignore[type-arg]
+        for node in nodes:
+            own = f" ({node.count} own)" if node.children and node.count else ""
+            click.echo(f"{node.total:>6}  {'  ' * depth}#{node.name}{own}")
+            show(sorted(node.children.values(), key=lambda n: (-n.total, n.name)), depth + 1)
+
+    show(tag_tree(counts), 0)
+
+
+def _print_groups(groups: list[PageGroup]) -> None:
+    for group in groups:
+        click.echo(click.style(group.page, fg="cyan", bold=True))
+        for hit in group.hits:
+            print_hit(hit, show_page=False)
+
+
+@click.command("backlinks")
+@click.argument("page")
+@graph_option
+@index_option
+@filter_options
+@click.option("--unlinked", is_flag=True, help="Also list blocks that mention the page without linking it.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per referencing block.")
+def backlinks_command(page: str, graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
+                      exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
+                      since: str | None, from_: str | None, to: str | None, unlinked: bool, as_json: bool) -> None:
+    """Linked references of PAGE (aliases included), grouped by page, with breadcrumbs."""
+    notebook = open_fresh(graph_opt, index_path)
+    filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
+    info, groups = notebook.backlinks(page, filters)
+    if as_json:
+        print_json([hit for group in groups for hit in group.hits])
+        return
+    total = sum(len(g.hits) for g in groups)
+    click.echo(click.style(f"{total} linked references to {info.name}", bold=True))
+    _print_groups(groups)
+    if unlinked:
+        others = notebook.unlinked(page)
+        click.echo(click.style(f"\n{sum(len(g.hits) for g in others)} unlinked references", bold=True))
+        _print_groups(others)
+
+
+@click.command("tasks")
+@graph_option
+@index_option
+@filter_options
+@click.option("-a", "--all", "show_all", is_flag=True, help="Include DONE and CANCELED tasks.")
+@click.option("-n", "--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per task.")
+def tasks_command(graph_opt: str | None, index_path: str | None, tags: tuple[str, ...], exact_tag: bool,
+                  pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...], since: str | None,
+                  from_: str | None, to: str | None, show_all: bool, limit: int, as_json: bool) -> None:
+    """Tasks, open ones (TODO/DOING/LATER/NOW/WAITING) unless --marker or --all says otherwise."""
+    from notegraph.search import ALL_MARKERS
+
+    notebook = open_fresh(graph_opt, index_path)
+    if show_all and not markers:
+        markers = ALL_MARKERS
+    filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
+    hits = notebook.tasks(filters, limit=limit)
+    if as_json:
+        print_json(hits)
+        return
+    if not hits:
+        click.echo("no tasks", err=True)
+    for hit in hits:
+        title = hit.content.split("\n", 1)[0]
+        if hit.marker and title.startswith(hit.marker):
+            title = title[len(hit.marker):].lstrip()
+        marker = click.style(f"{hit.marker or '':<11}", bold=True)
+        click.echo(f"{marker} {title}  {click.style(hit.page, fg='cyan')} "
+                   f"{click.style(f'{hit.file}:{hit.line}', dim=True)}")
+
+
+COMMANDS = [search, tags_command, backlinks_command, tasks_command]

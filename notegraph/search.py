@@ -1,0 +1,329 @@
+"""Finding blocks in the index: filters first, then ranking.
+
+Every query takes the same :class:`Filters` (tags with their namespace
+subtree, pages, page refs, task markers, a journal date window) and applies
+them in SQL before anything is ranked. Keyword search ranks with FTS5's bm25
+and never lets user input break the FTS query syntax.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from notegraph.logseq.names import page_key
+from notegraph.store import Store
+from notegraph.store.rows import day_number
+from notegraph.timewindow import DateWindow
+
+OPEN_MARKERS = ("TODO", "DOING", "LATER", "NOW", "WAITING", "WAIT", "IN-PROGRESS", "STARTED")
+ALL_MARKERS = OPEN_MARKERS + ("DONE", "CANCELED", "CANCELLED")
+HIGHLIGHT = ("\x02", "\x03")
+"""Start and end of a highlighted match in snippets; front ends render them."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    tags: tuple[str, ...] = ()
+    """Blocks tagged with each of these (``#tag``)..."""
+    tag_subtree: bool = True
+    """...or with a tag under it in the namespace (``ai`` takes ``ai/predictions``)."""
+    refs: tuple[str, ...] = ()
+    """Blocks that reference each of these pages (links, tags, properties; aliases count)."""
+    pages: tuple[str, ...] = ()
+    """Blocks on one of these pages."""
+    markers: tuple[str, ...] = ()
+    window: DateWindow | None = None
+    """Blocks on journal days in this window."""
+
+    def is_empty(self) -> bool:
+        return not (self.tags or self.refs or self.pages or self.markers or self.window)
+
+
+@dataclass(frozen=True)
+class Hit:
+    rowid: int
+    id: str
+    page: str
+    page_key: str
+    file: str
+    line: int
+    content: str
+    marker: str | None
+    journal_day: dt.date | None
+    breadcrumb: tuple[str, ...] = ()
+    """Contents of the ancestor blocks, outermost first."""
+    score: float | None = None
+    snippet: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "page": self.page, "file": self.file, "line": self.line, "content": self.content,
+                "breadcrumb": list(self.breadcrumb), "score": self.score,
+                **({"snippet": self.snippet.replace(HIGHLIGHT[0], "«").replace(HIGHLIGHT[1], "»")}
+                   if self.snippet else {})}
+
+
+# ---------------------------------------------------------------------------
+# keyword queries
+
+
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query (None when nothing is searchable).
+
+    Words are ANDed; ``"quoted words"`` stay a phrase; ``word*`` is a prefix; a bare
+    ``OR`` between words is kept. Everything else is quoted, so characters like
+    ``-``, ``:``, ``(`` or ``NEAR`` cannot break or change the query.
+    """
+    parts: list[str] = []
+    for m in _TOKEN.finditer(text):
+        phrase, word = m.group(1), m.group(2)
+        if phrase is not None:
+            if phrase.strip():
+                parts.append('"' + phrase.strip().replace('"', '""') + '"')
+            continue
+        assert word is not None
+        if word == "OR" and parts and parts[-1] != "OR":
+            parts.append("OR")
+            continue
+        prefix = word.endswith("*") and len(word.rstrip("*")) > 0
+        core = word.rstrip("*") if prefix else word
+        core = core.strip("\"'")
+        if not re.search(r"\w", core):
+            continue
+        parts.append('"' + core.replace('"', '""') + '"' + ("*" if prefix else ""))
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    return " ".join(parts) or None
+
+
+# ---------------------------------------------------------------------------
+# the filter SQL
+
+
+def _alias_closure(store: Store, names: Iterable[str]) -> list[str]:
+    """Page keys for names, with the aliases pointing either way."""
+    keys = {page_key(n) for n in names}
+    if not keys:
+        return []
+    marks = ", ".join("?" * len(keys))
+    rows = store.db.execute(f"SELECT alias, page_key FROM aliases WHERE alias IN ({marks}) OR page_key IN ({marks})",
+                            [*keys, *keys]).fetchall()
+    for alias, key in rows:
+        keys.add(alias)
+        keys.add(key)
+    return sorted(keys)
+
+
+def filter_sql(store: Store, filters: Filters, alias: str = "b") -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    for tag in filters.tags:
+        key = page_key(tag.lstrip("#"))
+        if filters.tag_subtree:
+            where.append(f"{alias}.rowid IN (SELECT block FROM tags WHERE tag = ? OR (tag >= ? AND tag < ?))")
+            params += [key, key + "/", key + "0"]  # "0" sorts right after "/": the namespace subtree
+        else:
+            where.append(f"{alias}.rowid IN (SELECT block FROM tags WHERE tag = ?)")
+            params.append(key)
+    for ref in filters.refs:
+        keys = _alias_closure(store, [ref])
+        where.append(f"{alias}.rowid IN (SELECT block FROM refs WHERE page_key IN ({', '.join('?' * len(keys))}))")
+        params += keys
+    if filters.pages:
+        keys = _alias_closure(store, filters.pages)
+        where.append(f"{alias}.page_key IN ({', '.join('?' * len(keys))})")
+        params += keys
+    if filters.markers:
+        where.append(f"{alias}.marker IN ({', '.join('?' * len(filters.markers))})")
+        params += [m.upper() for m in filters.markers]
+    if filters.window is not None:
+        if filters.window.start:
+            where.append(f"{alias}.journal_day >= ?")
+            params.append(day_number(filters.window.start))
+        if filters.window.end:
+            where.append(f"{alias}.journal_day <= ?")
+            params.append(day_number(filters.window.end))
+    return where, params
+
+
+_HIT_COLUMNS = "b.rowid, b.id, coalesce(p.name, b.page_key), b.page_key, b.file, b.line, b.content, b.marker, " \
+               "b.journal_day, b.parent_id"
+
+
+def _day(value: int | None) -> dt.date | None:
+    return dt.date(value // 10000, value // 100 % 100, value % 100) if value else None
+
+
+def _hits(store: Store, rows: list[tuple[Any, ...]], *, scored: bool = False) -> list[Hit]:
+    hits = []
+    for row in rows:
+        rowid, id_, page, key, file, line, content, marker, journal_day, parent_id = row[:10]
+        score = float(-row[10]) if scored else None  # bm25 is lower-is-better; report higher-is-better
+        snippet = row[11] if scored else None
+        hits.append(Hit(rowid, id_, page, key, file, line, content, marker, _day(journal_day),
+                        breadcrumb(store, file, parent_id), score, snippet))
+    return hits
+
+
+def breadcrumb(store: Store, file: str, parent_id: str | None, limit: int = 20) -> tuple[str, ...]:
+    """The contents of a block's ancestors, outermost first."""
+    chain: list[str] = []
+    while parent_id and len(chain) < limit:
+        row = store.db.execute("SELECT parent_id, content FROM blocks WHERE id = ? AND file = ?",
+                               [parent_id, file]).fetchone()
+        if row is None:
+            break
+        parent_id = row[0]
+        chain.append(row[1])
+    return tuple(reversed(chain))
+
+
+def find_blocks(store: Store, filters: Filters, *, limit: int = 50, order: str = "recent") -> list[Hit]:
+    """Blocks matching the filters, newest journal day first (then file order)."""
+    where, params = filter_sql(store, filters)
+    sql = (f"SELECT {_HIT_COLUMNS} FROM blocks b LEFT JOIN pages p ON p.key = b.page_key "
+           f"WHERE {' AND '.join(where) or '1'} "
+           f"ORDER BY {'b.journal_day DESC NULLS LAST, ' if order == 'recent' else ''}b.file, b.position LIMIT ?")
+    return _hits(store, store.db.execute(sql, [*params, limit]).fetchall())
+
+
+def keyword_search(store: Store, text: str, filters: Filters = Filters(), *, limit: int = 20) -> list[Hit]:
+    """Blocks matching ``text`` (FTS5, bm25-ranked, with highlighted snippets), filters applied first."""
+    query = fts_query(text)
+    if query is None:
+        return find_blocks(store, filters, limit=limit) if not filters.is_empty() else []
+    where, params = filter_sql(store, filters)
+    sql = (f"SELECT {_HIT_COLUMNS}, bm25(blocks_fts) AS rank, "
+           f"snippet(blocks_fts, 0, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', 16) "
+           "FROM blocks_fts JOIN blocks b ON b.rowid = blocks_fts.rowid LEFT JOIN pages p ON p.key = b.page_key "
+           f"WHERE blocks_fts MATCH ? {''.join(' AND ' + w for w in where)} ORDER BY rank LIMIT ?")
+    return _hits(store, store.db.execute(sql, [query, *params, limit]).fetchall(), scored=True)
+
+
+# ---------------------------------------------------------------------------
+# pages, tags, tasks
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    key: str
+    name: str
+    file: str | None
+    journal_day: dt.date | None
+    aliases: tuple[str, ...]
+
+
+def resolve_page(store: Store, name: str) -> PageInfo | None:
+    key = page_key(name)
+    row = store.db.execute("SELECT key, name, file, journal_day, aliases FROM pages WHERE key = ?", [key]).fetchone()
+    if row is None:
+        target = store.db.execute("SELECT page_key FROM aliases WHERE alias = ?", [key]).fetchone()
+        if target:
+            row = store.db.execute("SELECT key, name, file, journal_day, aliases FROM pages WHERE key = ?",
+                                   [target[0]]).fetchone()
+    if row is None:
+        if store.db.execute("SELECT 1 FROM refs WHERE page_key = ? LIMIT 1", [key]).fetchone():
+            return PageInfo(key, name, None, None, ())  # referenced, but has no file
+        return None
+    import json
+
+    return PageInfo(row[0], row[1], row[2], _day(row[3]), tuple(json.loads(row[4])))
+
+
+@dataclass(frozen=True)
+class PageGroup:
+    page: str
+    page_key: str
+    journal_day: dt.date | None
+    hits: tuple[Hit, ...]
+
+
+def _group(hits: list[Hit]) -> list[PageGroup]:
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.page_key, []).append(hit)
+    out = [PageGroup(hs[0].page, key, hs[0].journal_day, tuple(hs)) for key, hs in groups.items()]
+    out.sort(key=lambda g: (g.journal_day is None, -(g.journal_day.toordinal() if g.journal_day else 0), g.page))
+    return out
+
+
+def backlinks(store: Store, page: PageInfo, filters: Filters = Filters(), *, limit: int = 500) -> list[PageGroup]:
+    """Linked references: blocks elsewhere that reference the page (or an alias), grouped by page."""
+    keys = _alias_closure(store, [page.key])
+    where, params = filter_sql(store, filters)
+    sql = (f"SELECT {_HIT_COLUMNS} FROM blocks b LEFT JOIN pages p ON p.key = b.page_key "
+           f"WHERE b.rowid IN (SELECT block FROM refs WHERE page_key IN ({', '.join('?' * len(keys))})) "
+           f"AND b.page_key NOT IN ({', '.join('?' * len(keys))}) "
+           f"{''.join(' AND ' + w for w in where)} "
+           "ORDER BY b.journal_day DESC NULLS LAST, b.file, b.position LIMIT ?")
+    rows = store.db.execute(sql, [*keys, *keys, *params, limit]).fetchall()
+    return _group(_hits(store, rows))
+
+
+def unlinked_references(store: Store, page: PageInfo, *, limit: int = 200) -> list[PageGroup]:
+    """Blocks that write the page's name (or an alias) as plain text, without linking it."""
+    keys = _alias_closure(store, [page.key])
+    names = {page.name.lower(), *keys}
+    found: dict[int, Hit] = {}
+    for name in sorted(names):
+        query = fts_query(f'"{name}"')
+        if query is None:
+            continue
+        rows = store.db.execute(
+            f"SELECT {_HIT_COLUMNS} FROM blocks_fts JOIN blocks b ON b.rowid = blocks_fts.rowid "
+            "LEFT JOIN pages p ON p.key = b.page_key WHERE blocks_fts MATCH ? "
+            f"AND b.page_key NOT IN ({', '.join('?' * len(keys))}) "
+            f"AND b.rowid NOT IN (SELECT block FROM refs WHERE page_key IN ({', '.join('?' * len(keys))})) "
+            "ORDER BY b.journal_day DESC NULLS LAST LIMIT ?", [query, *keys, *keys, limit]).fetchall()
+        pattern = re.compile(r"(?<![\w\[#])" + re.escape(name) + r"(?![\w\]])", re.IGNORECASE)
+        for hit in _hits(store, rows):
+            if pattern.search(hit.content):
+                found.setdefault(hit.rowid, hit)
+    return _group(list(found.values())[:limit])
+
+
+@dataclass
+class TagNode:
+    name: str
+    """The full tag (``ai/predictions``)."""
+    count: int = 0
+    """Blocks with exactly this tag."""
+    total: int = 0
+    """Blocks with this tag or one under it."""
+    children: dict[str, "TagNode"] = field(default_factory=dict)
+
+
+def tag_counts(store: Store, filters: Filters = Filters()) -> dict[str, int]:
+    where, params = filter_sql(store, filters)
+    sql = ("SELECT t.tag, count(*) FROM tags t JOIN blocks b ON b.rowid = t.block "
+           f"WHERE {' AND '.join(where) or '1'} GROUP BY t.tag ORDER BY t.tag")
+    return {tag: count for tag, count in store.db.execute(sql, params).fetchall()}
+
+
+def tag_tree(counts: dict[str, int]) -> list[TagNode]:
+    """Tags arranged by namespace, each with its own count and its subtree's total."""
+    roots: dict[str, TagNode] = {}
+    for tag, count in counts.items():
+        parts = tag.split("/")
+        level = roots
+        node = None
+        for depth in range(len(parts)):
+            name = "/".join(parts[:depth + 1])
+            node = level.setdefault(parts[depth], TagNode(name))
+            node.total += count
+            level = node.children
+        assert node is not None
+        node.count += count
+    return sorted(roots.values(), key=lambda n: (-n.total, n.name))
+
+
+def tasks(store: Store, filters: Filters = Filters(), *, limit: int = 200) -> list[Hit]:
+    """Task blocks: open ones unless ``filters.markers`` says which."""
+    if not filters.markers:
+        filters = Filters(**{**filters.__dict__, "markers": OPEN_MARKERS})
+    return find_blocks(store, filters, limit=limit)
