@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -95,7 +96,16 @@ class Notebook:
         """Bring the index in line with the folder: only what changed is read again."""
         if rebuild:
             self.store.clear()
-        return Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
+        try:
+            return Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise NotegraphError(f"the index {self.index_path} could not be used ({exc})",
+                                     "close other notegraph processes, or run `notegraph index --rebuild`") from exc
+            # A damaged file (power cut during a bulk load, a disk error): it is a cache,
+            # so start it afresh rather than fail.
+            self.store.reset(f"it is damaged ({exc})")
+            return Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
 
     def fresh(self) -> IndexReport:
         """Catch up with the folder before answering a query (cheap when nothing changed)."""

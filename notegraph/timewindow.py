@@ -18,6 +18,7 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                  "nine": 9, "ten": 10, "a": 1, "an": 1}
 _WORDY_SPAN = re.compile(r"^\s*(?:the\s+)?(?:last|past)\s+(" + "|".join(_NUMBER_WORDS) +
                          r")\s+(days?|weeks?|months?|years?)\s*$", re.IGNORECASE)
+_PAST_UNIT = re.compile(r"^\s*(?:the\s+)?past\s+(day|week|month|year)\s*$", re.IGNORECASE)
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december"]
 
@@ -72,6 +73,9 @@ def parse_window(text: str, today: dt.date, sprints: Sprints | None = None) -> D
     if m:
         return DateWindow(today - dt.timedelta(days=_span_days(_NUMBER_WORDS[m.group(1).lower()], m.group(2)) - 1),
                           today)
+    m = _PAST_UNIT.match(phrase)
+    if m:
+        return DateWindow(today - dt.timedelta(days=_span_days(1, m.group(1)) - 1), today)
     monday = today - dt.timedelta(days=today.weekday())
     first_of_month = today.replace(day=1)
     fixed = {

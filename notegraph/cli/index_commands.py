@@ -61,7 +61,6 @@ def watch(graph: str | None, graph_opt: str | None, index_path: str | None) -> N
     notebook = open_notebook(graph or graph_opt, index_path)
     first = notebook.index()
     click.echo(f"indexed {notebook.root}: {describe(first)}")
-    click.echo("watching for changes; Ctrl-C to stop")
     stop = threading.Event()
 
     def on_update(report: IndexReport) -> None:
@@ -71,6 +70,7 @@ def watch(graph: str | None, graph_opt: str | None, index_path: str | None) -> N
         if changed:
             stamp = dt.datetime.now().strftime("%H:%M:%S")
             click.echo(f"{stamp}  {', '.join(changed)}  ({report.rows_written} rows, {report.seconds * 1000:.0f} ms)")
+            sys.stdout.flush()  # one line per update, also when piped
         for rel, error in sorted(report.errors.items()):
             click.echo(f"warning: {rel}: {error}", err=True)
 
@@ -78,11 +78,16 @@ def watch(graph: str | None, graph_opt: str | None, index_path: str | None) -> N
         click.echo(f"error while indexing: {exc}", err=True)
 
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    watcher = notebook.watch(on_update, on_error=on_error)
+    watcher = notebook.watch(on_update, on_error=on_error).start()
+    click.echo("watching for changes; Ctrl-C to stop")
+    sys.stdout.flush()
     try:
-        watcher.run_until(stop)
+        while not stop.wait(0.2):
+            pass
     except KeyboardInterrupt:
-        stop.set()
+        pass
+    finally:
+        watcher.stop()
     click.echo("stopped")
 
 

@@ -67,28 +67,43 @@ class Store:
         problem = self._inspect()
         if problem:
             self._move_aside(problem)
-        db = self._connect()
         try:
-            _retry_locked(lambda: migrations.apply(db))
-            meta = {row["key"]: row["value"] for row in db.query("SELECT key, value FROM meta")}
+            db, meta = self._connect_and_migrate()
         except sqlite3.DatabaseError as exc:
-            db.conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
             self._move_aside(f"it could not be read ({exc})")
-            db = self._connect()
-            migrations.apply(db)
-            meta = {}
+            db, meta = self._connect_and_migrate()
         root = str(self.graph_root)
         if meta.get("app") not in (None, APP_ID) or (meta.get("graph") not in (None, root)):
             db.conn.close()
             self._move_aside(f"it belongs to another graph ({meta.get('graph') or meta.get('app')})")
-            db = self._connect()
-            migrations.apply(db)
-            meta = {}
+            db, meta = self._connect_and_migrate()
         if not meta:
             with db.atomic():
                 db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                                     [("app", APP_ID), ("graph", root), ("schema", SCHEMA_VERSION)])
         return db
+
+    def _connect_and_migrate(self) -> tuple[Database, dict[str, str]]:
+        db = self._connect()
+        try:
+            _retry_locked(lambda: migrations.apply(db))
+            meta = {row["key"]: row["value"] for row in db.query("SELECT key, value FROM meta")}
+        except BaseException:
+            db.conn.close()
+            raise
+        return db, meta
+
+    def reset(self, why: str) -> None:
+        """Give up on this index file (it is damaged) and start a fresh one."""
+        self.db.conn.close()
+        self._move_aside(why)
+        self.db, _ = self._connect_and_migrate()
+        with self.db.atomic():
+            self.db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                                     [("app", APP_ID), ("graph", str(self.graph_root)),
+                                      ("schema", SCHEMA_VERSION)])
 
     def _inspect(self) -> str | None:
         """Why the file cannot be our index, or None when it may be."""
