@@ -1,4 +1,6 @@
-"""Reader benchmark: `python -m bench` (or `make bench`) prints a table.
+"""Benchmarks: `python -m bench [reader|index]` (or `make bench`) prints tables.
+
+The reader benchmark:
 
 Measures how fast notegraph reads a graph (files/s, MB/s, blocks/s) on the
 bundled demo graph and on a synthetic graph of ~300 files / ~600 KB / ~7,000
@@ -53,9 +55,21 @@ def time_mldoc(root: Path, module_dir: Path) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="?", choices=["all", "reader", "index"], default="all")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mldoc", type=Path, help="folder of the mldoc npm package, to compare against")
     args = parser.parse_args(argv)
+    if args.what in ("all", "reader"):
+        reader(args)
+    if args.what in ("all", "index"):
+        from bench import index_bench
+
+        print()
+        index_bench.main()
+    return 0
+
+
+def reader(args: argparse.Namespace) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = Path(tmp) / "synthetic"
@@ -77,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
             line += f"{mldoc:>9.2f}{mldoc / s['seconds']:>8.1f}x" if mldoc else f"{'-':>9}{'-':>9}"
         print(line)
     print(f"\nbest of {args.repeats} runs; reading = file read + decode + parse + refs, one process, one core")
-    return 0
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def test_bulk_load_and_incremental_updates_agree(tmp_path: Path) -> None:
     assert len(report.plan.new) == 260
     hits = notebook.search("benchmark")
     assert hits and all("benchmark" in h.content.lower() for h in hits)
-    assert notebook.store.get_meta("fts_deferred") is None
+    assert notebook.store.get_meta("bulk") is None
     assert notebook.store.dump() == fresh_dump(root, tmp_path)
 
 

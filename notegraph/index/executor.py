@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -48,13 +49,49 @@ class IndexReport:
         return len(self.plan.to_parse)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """One file read, hashed and parsed (in a worker process or here)."""
+
+    rel: str
+    stat: Stat | None
+    sha256: str | None
+    rows: PageRows | None
+    error: str | None
+    """What went wrong reading or parsing, if anything."""
+
+
 def _parse(rel: str, raw: bytes, config: GraphConfig) -> tuple[PageRows, str | None]:
     page = parse_page(rel, raw, config)
     return page_rows(page), "; ".join(page.errors) or None
 
 
-def _parse_batch(items: list[tuple[str, bytes]], config: GraphConfig) -> list[tuple[PageRows, str | None]]:
-    return [_parse(rel, raw, config) for rel, raw in items]
+def _load(root: str, rel: str, config: GraphConfig) -> Loaded:
+    path = os.path.join(root, rel)
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return Loaded(rel, None, None, None, None)  # vanished: the next sync sees it gone
+    except OSError as exc:
+        return Loaded(rel, None, None, None, f"could not be read ({exc.strerror or exc})")
+    rows, error = _parse(rel, raw, config)
+    return Loaded(rel, (st.st_size, st.st_mtime_ns), hashlib.sha256(raw).hexdigest(), rows, error)
+
+
+def _load_batch(root: str, rels: list[str], config: GraphConfig) -> list[Loaded]:
+    return [_load(root, rel, config) for rel in rels]
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: a worker whose indexing process died (kill -9) exits too."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class Indexer:
@@ -67,17 +104,17 @@ class Indexer:
 
     def scan(self, only: Iterable[str] | None = None) -> dict[str, Stat]:
         """Size and mtime of the graph's files (or of the given relative paths that exist)."""
-        disk: dict[str, Stat] = {}
         if only is None:
-            candidates: Iterable[tuple[Path, str]] = ((f.path, f.rel) for f in self.graph.files())
-        else:
-            candidates = ((self.graph.root / rel, rel) for rel in only if self.graph.is_graph_file(rel))
-        for path, rel in candidates:
+            return self.graph.stat_files()
+        disk: dict[str, Stat] = {}
+        for rel in only:
+            if not self.graph.is_graph_file(rel):
+                continue
             try:
-                st = path.stat()
+                st = (self.graph.root / rel).stat()
             except OSError:
                 continue
-            if path.is_file():
+            if stat.S_ISREG(st.st_mode):
                 disk[rel] = (st.st_size, st.st_mtime_ns)
         return disk
 
@@ -103,23 +140,19 @@ class Indexer:
         scope = self._expand(set(only), indexed) if only is not None else None
         disk = self.scan(scope)
         suspects = find_suspects(disk, indexed, scope)
-        contents: dict[str, bytes] = {}
         hashes: dict[str, str] = {}
-        stats: dict[str, Stat] = {}
         errors: dict[str, str] = {}
-        for rel in suspects.to_hash:
-            path = self.graph.root / rel
-            try:
-                st = path.stat()
-                raw = path.read_bytes()
-            except FileNotFoundError:
-                continue  # vanished since the scan: the next sync sees it gone
-            except OSError as exc:
-                errors[rel] = f"could not be read ({exc.strerror or exc})"
-                continue
-            contents[rel] = raw
-            hashes[rel] = hashlib.sha256(raw).hexdigest()
-            stats[rel] = (st.st_size, st.st_mtime_ns)
+        if indexed or suspects.gone:
+            # Something may have been moved or merely touched: hash the suspects first
+            # (the plan needs it); a first index skips this, everything in it is new.
+            for rel in suspects.to_hash:
+                try:
+                    hashes[rel] = hashlib.sha256((self.graph.root / rel).read_bytes()).hexdigest()
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    errors[rel] = f"could not be read ({exc.strerror or exc})"
+        unreadable = set(errors) | {rel for rel in suspects.to_hash if indexed and rel not in hashes}
         plan = plan_changes(suspects, hashes, indexed)
         report = IndexReport(plan, errors=errors)
         total = len(plan.to_parse) + len(plan.deleted) + len(plan.touched)
@@ -131,50 +164,58 @@ class Indexer:
             if progress:
                 progress(done, total, rel)
 
+        for rel in plan.touched:
+            st = disk[rel]
+            self.store.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", [*st, rel])
+            step(rel)
+        for rel in plan.to_parse:
+            if rel in unreadable and rel in indexed:  # unreadable now: keep it out of the index
+                report.rows_written += self.store.delete_file(rel)
+        to_parse = [rel for rel in plan.to_parse if rel not in unreadable]
+        bulk = self.store.bulk() if len(to_parse) >= BULK_THRESHOLD else contextlib.nullcontext()
+        with bulk:
+            self._write_loaded(to_parse, report, step, cancel)
+        # Deletions last: a file that reappears elsewhere was written as a move above.
         for rel in plan.deleted:
             if cancel is not None and cancel.is_set():
                 report.cancelled = True
                 break
             report.rows_written += self.store.delete_file(rel)
             step(rel)
-        for rel in plan.touched:
-            self.store.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", [*stats[rel], rel])
-            step(rel)
-        moved_from = {new: old for old, new in plan.moved}
-        to_parse = [rel for rel in plan.to_parse if rel in contents]
-        for rel in plan.to_parse:
-            if rel not in contents and rel in indexed:  # unreadable now: keep it out of the index
-                report.rows_written += self.store.delete_file(rel)
-        bulk = self.store.bulk() if len(to_parse) >= BULK_THRESHOLD else contextlib.nullcontext()
-        with bulk:
-            if not report.cancelled:
-                self._write_parsed(to_parse, contents, stats, hashes, moved_from, report, step, cancel)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _write_parsed(self, to_parse: list[str], contents: dict[str, bytes], stats: dict[str, Stat],
-                      hashes: dict[str, str], moved_from: dict[str, str], report: IndexReport,
-                      step: Callable[[str], None], cancel: threading.Event | None) -> None:
-        for rows, error in self._parsed(to_parse, contents):
+    def _write_loaded(self, to_parse: list[str], report: IndexReport, step: Callable[[str], None],
+                      cancel: threading.Event | None) -> None:
+        fresh = set(report.plan.new)
+        moved_from = {new: old for old, new in report.plan.moved}
+        for loaded in self._loaded(to_parse):
             if cancel is not None and cancel.is_set():
                 report.cancelled = True
                 break
-            rel = rows.file
-            stamp = (*stats[rel], hashes[rel])
-            report.rows_written += self.store.write_file(rows, stamp, error, moved_from=moved_from.get(rel))
-            if error:
-                report.errors[rel] = error
+            rel = loaded.rel
+            if loaded.rows is None or loaded.stat is None or loaded.sha256 is None:
+                if loaded.error:
+                    report.errors[rel] = loaded.error
+                continue  # vanished or unreadable since the plan: the next sync settles it
+            stamp = (*loaded.stat, loaded.sha256)
+            report.rows_written += self.store.write_file(loaded.rows, stamp, loaded.error,
+                                                         moved_from=moved_from.get(rel), fresh=rel in fresh)
+            if loaded.error:
+                report.errors[rel] = loaded.error
             step(rel)
 
-    def _parsed(self, paths: list[str], contents: dict[str, bytes]) -> Iterator[tuple[PageRows, str | None]]:
-        """Parsed rows for each path, in order; in worker processes when there are many."""
+    def _loaded(self, paths: list[str]) -> Iterator[Loaded]:
+        """Each file read, hashed and parsed, in order; in worker processes when there are many."""
         config = self.graph.config
+        root = str(self.graph.root)
         if self.workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
             for rel in paths:
-                yield _parse(rel, contents[rel], config)
+                yield _load(root, rel, config)
             return
         batch = 25
-        chunks = [[(rel, contents[rel]) for rel in paths[i:i + batch]] for i in range(0, len(paths), batch)]
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
-            for results in pool.map(_parse_batch, chunks, [config] * len(chunks)):
+        chunks = [paths[i:i + batch] for i in range(0, len(paths), batch)]
+        with ProcessPoolExecutor(max_workers=self.workers, initializer=_exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
+            for results in pool.map(_load_batch, [root] * len(chunks), chunks, [config] * len(chunks)):
                 yield from results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_LEADING_DASHES = re.compile(r"^-+\s?")
+LEADING_DASHES = re.compile(r"^-+\s?")
 
 
 def decode(raw: bytes) -> tuple[str, bool, list[str], bool]:
@@ -39,7 +39,7 @@ def block_content(raw: str, level_spaces: int, unordered: bool) -> str:
     """``:block/content`` of a bullet or heading block from its source span."""
     if _js_blank(raw):
         return ""
-    text = _LEADING_DASHES.sub("", raw.lstrip(), count=1)
+    text = LEADING_DASHES.sub("", raw.lstrip(), count=1)
     width = (level_spaces if unordered else 1) + 1
     lines = _split_lines(text)
     if not lines:

@@ -68,20 +68,32 @@ class Graph:
 
     def files(self) -> Iterator[GraphFile]:
         """Markdown files of the graph, sorted by relative path."""
-        found: list[GraphFile] = []
-        for folder in dict.fromkeys((self.config.journals_dir, self.config.pages_dir)):
-            base = self.root / folder
-            if not base.is_dir():
+        return iter(GraphFile(self.root / rel, rel) for rel in sorted(self.stat_files()))
+
+    def stat_files(self) -> dict[str, tuple[int, int]]:
+        """Every page file's relative path → (size, mtime_ns), from one walk of the folders."""
+        found: dict[str, tuple[int, int]] = {}
+        root = str(self.root)
+        pending = [folder for folder in dict.fromkeys((self.config.journals_dir, self.config.pages_dir))]
+        while pending:
+            rel_dir = pending.pop()
+            try:
+                entries = list(os.scandir(os.path.join(root, rel_dir)))
+            except OSError:
                 continue
-            for dirpath, dirnames, filenames in os.walk(base, onerror=None):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _IGNORED_DIRS]
-                for fname in filenames:
-                    full = Path(dirpath) / fname
-                    rel = full.relative_to(self.root).as_posix()
-                    if self.is_graph_file(rel):
-                        found.append(GraphFile(full, rel))
-        found.sort(key=lambda f: f.rel)
-        return iter(found)
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name in _IGNORED_DIRS:
+                    continue
+                rel = f"{rel_dir}/{entry.name}"
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(rel)
+                    elif entry.name.lower().endswith(MARKDOWN_EXTENSIONS) and not self._hidden(rel):
+                        st = entry.stat()
+                        found[rel] = (st.st_size, st.st_mtime_ns)
+                except OSError:
+                    continue  # vanished or unreadable while we looked
+        return found
 
     def read(self, file: GraphFile) -> Page:
         """Parse one file; problems become entries in ``Page.errors``."""

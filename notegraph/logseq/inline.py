@@ -44,6 +44,11 @@ class InlineRefs:
 
 def _bracket_end(s: str, i: int) -> tuple[int, bool] | None:
     """End of a ``[[...]]`` starting at ``i`` (balanced), and whether it nests another."""
+    close = s.find("]]", i + 2)
+    if close != -1:
+        inner = s[i + 2:close]
+        if "[[" not in inner and "\n" not in inner and "\r" not in inner:
+            return close + 2, False  # the usual case: [[a page]], nothing nested
     n = len(s)
     depth = 0
     nested = False
@@ -434,9 +439,14 @@ def scan_inline(text: str, refs: InlineRefs | None = None, *, property_value: bo
     references (see :class:`_Scanner`).
     """
     refs = refs if refs is not None else InlineRefs()
-    if text:
+    if text and _CANDIDATE.search(text):
         _Scanner(refs, property_value=property_value).scan(text)
     return refs
+
+
+def may_reference(text: str) -> bool:
+    """Whether ``text`` holds anything that could be a reference (cheap pre-check)."""
+    return _CANDIDATE.search(text) is not None
 
 
 # HTML elements mldoc recognises (its raw_html.ml); any other <name> is plain text.

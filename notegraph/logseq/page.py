@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass, field
 
 from notegraph.logseq import dates, names
-from notegraph.logseq.body import scan_body
+from notegraph.logseq.body import Body, scan_body
 from notegraph.logseq.config import GraphConfig
+from notegraph.logseq.content import LEADING_DASHES as _LEADING_DASHES
 from notegraph.logseq.content import block_content, decode
 from notegraph.logseq.inline import UUID_RE
 from notegraph.logseq.outline import Heading, front_matter_end, split_headings
@@ -29,6 +30,8 @@ from notegraph.logseq.properties import PROPERTY_LINE, Property, parse_property
 from notegraph.logseq.refs import NO_REFERENCES, BlockReferences, collect_refs, is_nested_link
 from notegraph.model import Block, Page
 
+# Titles that may open a multi-line construct or hold properties take the general path.
+_CONSTRUCT_STARTS = ("<", ">", "`", "~", "#", ":", "\\")
 _HIDDEN_PROPERTY_LINE = re.compile(r"\s*(collapsed|id|heading)::", re.IGNORECASE)
 
 # Bigger files are read but not parsed into blocks: the outline would be meaningless
@@ -199,10 +202,18 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
         for index, heading in enumerate(headings):
             end = headings[index + 1].start if index + 1 < len(headings) else len(text)
             end_line = headings[index + 1].line if index + 1 < len(headings) else len(lines)
-            block_lines = lines[heading.line:end_line]
             draft = _BlockDraft(heading.start, end, heading.line + 1, heading.level_spaces, heading)
-            draft.content = block_content(text[heading.start:end], heading.level_spaces, heading.unordered)
-            body = scan_body(block_lines, heading.title_offset, config)
+            line = lines[heading.line]
+            title = line[heading.title_offset:]
+            if end_line == heading.line + 1 and "\r" not in line and "::" not in title and \
+                    not title.startswith(_CONSTRUCT_STARTS):
+                # One line of ordinary text, the most common block: the same result as the
+                # general path below, without its per-line machinery.
+                draft.content = _LEADING_DASHES.sub("", line.lstrip(), count=1) if line.strip() else ""
+                body = Body(title=title)
+            else:
+                draft.content = block_content(text[heading.start:end], heading.level_spaces, heading.unordered)
+                body = scan_body(lines[heading.line:end_line], heading.title_offset, config)
             draft.props = body.props
             draft.scheduled, draft.deadline, draft.repeated = body.scheduled, body.deadline, body.repeated
             draft.references = collect_refs(heading, body.title, body, config)

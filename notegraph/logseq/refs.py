@@ -14,7 +14,7 @@ from functools import lru_cache
 from notegraph.logseq import dates, names
 from notegraph.logseq.body import Body
 from notegraph.logseq.config import GraphConfig
-from notegraph.logseq.inline import UUID_RE, InlineRefs, scan_inline
+from notegraph.logseq.inline import UUID_RE, InlineRefs, may_reference, scan_inline
 from notegraph.logseq.outline import Heading
 from notegraph.logseq.properties import page_refs_of_properties
 
@@ -74,9 +74,13 @@ NO_REFERENCES = BlockReferences()
 
 def collect_refs(heading: Heading | None, title: str, body: Body, config: GraphConfig) -> BlockReferences:
     """Everything one block references: its title, its body text and its properties."""
+    text = "\n".join(body.inline_lines) if body.inline_lines else ""
+    if not (body.props or (heading is not None and (heading.marker or heading.priority))
+            or may_reference(title) or (text and may_reference(text))):
+        return NO_REFERENCES  # plain prose: the common case, decided without scanning
     inline = scan_inline(title) if title else InlineRefs()
-    if body.inline_lines:
-        scan_inline("\n".join(body.inline_lines), inline)
+    if text:
+        scan_inline(text, inline)
     written: list[str] = []
     if heading is not None:
         if heading.marker:

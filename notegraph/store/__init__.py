@@ -18,14 +18,18 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from sqlite_utils import Database
 
 from notegraph.errors import NotegraphError
-from notegraph.store.rows import BlockRow, PageRows
-from notegraph.store.schema import SCHEMA_NAME, migrations
+from notegraph.store.rows import CONTENT, PLACE, BlockRow, PageRows
+from notegraph.store.schema import DEFERRED_INDEXES, FULLTEXT_TRIGGERS, migrations
 
 T = TypeVar("T")
 
 APP_ID = "notegraph-index"
 SCHEMA_VERSION = "1"
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+_INSERT_BLOCK = (f"INSERT INTO blocks(rowid, id, file, {', '.join(PLACE + CONTENT)}) "
+                 f"VALUES ({', '.join('?' * (3 + len(PLACE) + len(CONTENT)))})")
 
 
 class IndexError_(NotegraphError):
@@ -61,6 +65,9 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=10000")
+        # A big page cache: inserts into the refs and tags trees land all over them.
+        db.execute("PRAGMA cache_size=-65536")
+        db.execute("PRAGMA temp_store=MEMORY")
         return db
 
     def _open(self) -> Database:
@@ -133,30 +140,39 @@ class Store:
     # -- bulk loading ------------------------------------------------------------------
     @contextlib.contextmanager
     def bulk(self) -> Iterator[None]:
-        """Load many files fast: full-text triggers wait and the index is rebuilt at the end.
+        """Load many files fast: the costly indexes and full-text triggers wait, then are built once.
 
-        If the process dies in between, the flag stays set and the next open rebuilds
-        the full-text index (see :meth:`repair`).
+        The ``bulk`` flag in ``meta`` is set first; if the process dies before the
+        end, the next open finds the flag and finishes the job (see :meth:`repair`).
         """
-        self.set_meta("fts_deferred", "1")
-        self.db.execute("PRAGMA synchronous=OFF")  # a cache: a power cut means a rebuild
+        with self.db.atomic():
+            self.set_meta("bulk", "1")
+            for name in FULLTEXT_TRIGGERS:
+                self.db.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for name in DEFERRED_INDEXES:
+                self.db.execute(f"DROP INDEX IF EXISTS {name}")
+        self.db.execute("PRAGMA synchronous=OFF")  # a cache: after a power cut it is rebuilt
         try:
             yield
         finally:
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.rebuild_fulltext()
+            self._finish_bulk()
 
-    def rebuild_fulltext(self) -> None:
+    def _finish_bulk(self) -> None:
         with self.db.atomic():
+            for ddl in DEFERRED_INDEXES.values():
+                self.db.execute(ddl)
             self.db.execute("INSERT INTO blocks_fts(blocks_fts) VALUES ('rebuild')")
             self.db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('rebuild')")
-            self.db.execute("DELETE FROM meta WHERE key = 'fts_deferred'")
+            for ddl in FULLTEXT_TRIGGERS.values():
+                self.db.execute(ddl)
+            self.db.execute("DELETE FROM meta WHERE key = 'bulk'")
 
     def repair(self) -> None:
         """Finish what an interrupted bulk load left undone."""
-        if self.get_meta("fts_deferred") is not None:
-            self.notices.append("the last indexing run was interrupted; the full-text index is rebuilt")
-            self.rebuild_fulltext()
+        if self.get_meta("bulk") is not None:
+            self.notices.append("the last indexing run was interrupted; its indexes are rebuilt")
+            self._finish_bulk()
 
     def __enter__(self) -> "Store":
         return self
@@ -185,12 +201,16 @@ class Store:
 
     # -- writing one file ---------------------------------------------------------------
     def write_file(self, rows: PageRows, stamp: tuple[int, int, str], error: str | None = None,
-                   moved_from: str | None = None) -> int:
-        """Bring one file's rows in line with ``rows``, in one transaction. Returns rows written."""
-        return _retry_locked(lambda: self._write_file(rows, stamp, error, moved_from))
+                   moved_from: str | None = None, fresh: bool = False) -> int:
+        """Bring one file's rows in line with ``rows``, in one transaction. Returns rows written.
+
+        ``fresh`` promises the index holds nothing of this file yet (a new file): its
+        rows are inserted without looking for old ones.
+        """
+        return _retry_locked(lambda: self._write_file(rows, stamp, error, moved_from, fresh))
 
     def _write_file(self, rows: PageRows, stamp: tuple[int, int, str], error: str | None,
-                    moved_from: str | None) -> int:
+                    moved_from: str | None, fresh: bool) -> int:
         db = self.db
         written = 0
         with db.atomic():
@@ -205,14 +225,15 @@ class Store:
                 "ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
                 "sha256 = excluded.sha256, page_key = excluded.page_key, error = excluded.error",
                 [rows.file, size, mtime_ns, sha, page_key, error])
-            written += self._write_page(rows)
-            written += self._write_blocks(rows)
+            written += self._write_page(rows, fresh)
+            written += self._insert_all(rows) if fresh else self._write_blocks(rows)
         return written
 
-    def _write_page(self, rows: PageRows) -> int:
+    def _write_page(self, rows: PageRows, fresh: bool = False) -> int:
         db = self.db
-        old = db.execute("SELECT key, name, journal_day, namespace, properties, aliases FROM pages WHERE file = ?",
-                         [rows.file]).fetchall()
+        old = [] if fresh else db.execute(
+            "SELECT key, name, journal_day, namespace, properties, aliases FROM pages WHERE file = ?",
+            [rows.file]).fetchall()
         new = rows.page
         if new is None:
             if old:
@@ -250,14 +271,14 @@ class Store:
             return self._insert_all(rows)
         existing: dict[str, list[tuple[Any, ...]]] = {}
         by_hash: dict[str, list[tuple[Any, ...]]] = {}
-        cursor = db.execute(f"SELECT rowid, id, {', '.join(BlockRow.PLACE + BlockRow.CONTENT)} FROM blocks "
+        cursor = db.execute(f"SELECT rowid, id, {', '.join(PLACE + CONTENT)} FROM blocks "
                             "WHERE file = ?", [rows.file])
         for row in cursor.fetchall():
             existing.setdefault(row[1], []).append(row)
         written = 0
         unmatched: list[BlockRow] = []
         kept: set[int] = set()
-        place_n = len(BlockRow.PLACE)
+        place_n = len(PLACE)
         for block in rows.blocks:
             candidates = existing.get(block.id)
             if candidates:
@@ -268,8 +289,8 @@ class Store:
                 unmatched.append(block)
         leftovers = [row for rows_ in existing.values() for row in rows_]
         for row in leftovers:
-            by_hash.setdefault(row[2 + place_n + BlockRow.CONTENT.index("content_hash")], []).append(row)
-        position_of = 2 + BlockRow.PLACE.index("position")
+            by_hash.setdefault(row[2 + place_n + CONTENT.index("content_hash")], []).append(row)
+        position_of = 2 + PLACE.index("position")
         by_position = {row[position_of]: row for row in leftovers}
         for block in unmatched:
             same_text = [row for row in by_hash.get(block.content_hash, []) if row[0] not in kept]
@@ -294,25 +315,23 @@ class Store:
             return 0
         conn = self.db.conn
         first = (conn.execute("SELECT max(rowid) FROM blocks").fetchone()[0] or 0) + 1
-        names = ("id", "file", *BlockRow.PLACE, *BlockRow.CONTENT)
-        conn.executemany(
-            f"INSERT INTO blocks(rowid, {', '.join(names)}) VALUES ({', '.join('?' * (len(names) + 1))})",
-            [(first + i, b.id, rows.file, *(getattr(b, n) for n in names[2:])) for i, b in enumerate(rows.blocks)])
+        file = rows.file
+        conn.executemany(_INSERT_BLOCK, [(first + i, b[0], file, *b[1:17]) for i, b in enumerate(rows.blocks)])
         blocks = list(enumerate(rows.blocks, start=first))
-        conn.executemany("INSERT OR IGNORE INTO refs(block, page_key) VALUES (?, ?)",
+        conn.executemany("INSERT INTO refs(block, page_key) VALUES (?, ?)",
                          [(rowid, ref) for rowid, b in blocks for ref in b.refs])
-        conn.executemany("INSERT OR IGNORE INTO tags(block, tag) VALUES (?, ?)",
+        conn.executemany("INSERT INTO tags(block, tag) VALUES (?, ?)",
                          [(rowid, tag) for rowid, b in blocks for tag in b.tags])
-        conn.executemany("INSERT OR IGNORE INTO block_refs(block, target) VALUES (?, ?)",
+        conn.executemany("INSERT INTO block_refs(block, target) VALUES (?, ?)",
                          [(rowid, target) for rowid, b in blocks for target in b.block_refs])
-        conn.executemany("INSERT OR REPLACE INTO properties(block, key, value) VALUES (?, ?, ?)",
+        conn.executemany("INSERT INTO properties(block, key, value) VALUES (?, ?, ?)",
                          [(rowid, key, value) for rowid, b in blocks for key, value in b.properties])
         return len(rows.blocks)
 
     def _update_block(self, old: tuple[Any, ...], block: BlockRow, place_n: int) -> int:
         rowid = old[0]
-        place = block.columns(BlockRow.PLACE)
-        content = block.columns(BlockRow.CONTENT)
+        place = block.columns(PLACE)
+        content = block.columns(CONTENT)
         written = 0
         if tuple(place.values()) != old[2:2 + place_n]:
             self._update(rowid, place)
@@ -328,7 +347,7 @@ class Store:
         self.db.execute(f"UPDATE blocks SET {assignments} WHERE rowid = :rowid", {**values, "rowid": rowid})
 
     def _insert_block(self, file: str, block: BlockRow) -> int:
-        values = {"id": block.id, "file": file, **block.columns(BlockRow.PLACE), **block.columns(BlockRow.CONTENT)}
+        values = {"id": block.id, "file": file, **block.columns(PLACE), **block.columns(CONTENT)}
         names = ", ".join(values)
         cursor = self.db.execute(f"INSERT INTO blocks({names}) VALUES ({', '.join(':' + n for n in values)})",
                                  values)
@@ -340,16 +359,16 @@ class Store:
     def _insert_children(self, rowid: int, block: BlockRow) -> None:
         db = self.db
         if block.refs:
-            db.conn.executemany("INSERT OR IGNORE INTO refs(block, page_key) VALUES (?, ?)",
+            db.conn.executemany("INSERT INTO refs(block, page_key) VALUES (?, ?)",
                            [(rowid, ref) for ref in block.refs])
         if block.tags:
-            db.conn.executemany("INSERT OR IGNORE INTO tags(block, tag) VALUES (?, ?)",
+            db.conn.executemany("INSERT INTO tags(block, tag) VALUES (?, ?)",
                            [(rowid, tag) for tag in block.tags])
         if block.block_refs:
-            db.conn.executemany("INSERT OR IGNORE INTO block_refs(block, target) VALUES (?, ?)",
+            db.conn.executemany("INSERT INTO block_refs(block, target) VALUES (?, ?)",
                            [(rowid, target) for target in block.block_refs])
         if block.properties:
-            db.conn.executemany("INSERT OR REPLACE INTO properties(block, key, value) VALUES (?, ?, ?)",
+            db.conn.executemany("INSERT INTO properties(block, key, value) VALUES (?, ?, ?)",
                            [(rowid, key, value) for key, value in block.properties])
 
     def _replace_children(self, rowid: int, block: BlockRow) -> None:
@@ -390,7 +409,7 @@ class Store:
     def dump(self) -> dict[str, Any]:
         """The index content without row ids: two indexes of one folder dump equal."""
         db = self.db
-        columns = ["id", "file", *BlockRow.PLACE, *BlockRow.CONTENT]
+        columns = ["id", "file", *PLACE, *CONTENT]
         blocks = {r[0]: r[1:] for r in db.execute(f"SELECT rowid, {', '.join(columns)} FROM blocks").fetchall()}
 
         def block_key(rowid: int) -> tuple[Any, ...]:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from notegraph.logseq.names import page_key
 from notegraph.logseq.properties import HIDDEN_FROM_TEXT
@@ -42,21 +42,22 @@ def day_number(day: Any) -> int | None:
     return day.year * 10000 + day.month * 100 + day.day if day is not None else None
 
 
-@dataclass(frozen=True)
-class BlockRow:
+class BlockRow(NamedTuple):
+    """One block's row and its child rows. A tuple: it crosses process boundaries cheaply."""
+
     id: str
     page_key: str
     parent_id: str | None
     position: int
     line: int
     level: int
+    journal_day: int | None
     content: str
     text: str
     marker: str | None
     priority: str | None
     scheduled: int | None
     deadline: int | None
-    journal_day: int | None
     uuid: str | None
     collapsed: int
     pre_block: int
@@ -66,13 +67,16 @@ class BlockRow:
     block_refs: tuple[str, ...]
     properties: tuple[tuple[str, str], ...]
 
-    # Columns the executor rewrites when only the block's place in the file changed.
-    PLACE = ("page_key", "parent_id", "position", "line", "level", "journal_day")
-    CONTENT = ("content", "text", "marker", "priority", "scheduled", "deadline", "uuid", "collapsed",
-               "pre_block", "content_hash")
-
     def columns(self, names: tuple[str, ...]) -> dict[str, Any]:
         return {name: getattr(self, name) for name in names}
+
+
+# Columns the executor rewrites when only the block's place in the file changed...
+PLACE = ("page_key", "parent_id", "position", "line", "level", "journal_day")
+# ...and when its text changed. Together, in this order, they are BlockRow[1:17].
+CONTENT = ("content", "text", "marker", "priority", "scheduled", "deadline", "uuid", "collapsed",
+           "pre_block", "content_hash")
+assert BlockRow._fields[1:17] == PLACE + CONTENT
 
 
 @dataclass(frozen=True)
@@ -107,13 +111,13 @@ def page_rows(page: Page) -> PageRows:
             position=block.index,
             line=block.line,
             level=block.level,
+            journal_day=journal_day,
             content=block.content,
             text=search_text(block),
             marker=block.marker,
             priority=block.priority,
             scheduled=day_number(block.scheduled),
             deadline=day_number(block.deadline),
-            journal_day=journal_day,
             uuid=block.uuid,
             collapsed=int(block.collapsed),
             pre_block=int(block.pre_block),

@@ -3,6 +3,11 @@
 Block rows are keyed by an integer ``rowid`` that survives edits elsewhere in the
 file and renames of the file: the child tables (refs, tags, properties, block
 refs) and FTS point at it. ``id`` is the parser's stable block id.
+
+Bulk loads (a first index, a checkout touching hundreds of files) set the
+:data:`DEFERRED_INDEXES` and :data:`FULLTEXT_TRIGGERS` aside and build them once
+at the end: inserting into a random-order B-tree or the full-text index row by
+row costs several times more than building it in one pass.
 """
 
 from __future__ import annotations
@@ -25,6 +30,31 @@ def run_script(db: Database, script: str) -> None:
             statement = ""
     if statement.strip():
         raise ValueError(f"incomplete SQL statement: {statement[:80]}")
+
+
+# Indexes a bulk load drops and re-creates: name → definition.
+DEFERRED_INDEXES = {
+    "blocks_id": "CREATE INDEX IF NOT EXISTS blocks_id ON blocks(id)",
+    "blocks_page": "CREATE INDEX IF NOT EXISTS blocks_page ON blocks(page_key, position)",
+    "refs_page": "CREATE INDEX IF NOT EXISTS refs_page ON refs(page_key, block)",
+    "tags_tag": "CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag, block)",
+    "block_refs_target": "CREATE INDEX IF NOT EXISTS block_refs_target ON block_refs(target, block)",
+    "properties_key": "CREATE INDEX IF NOT EXISTS properties_key ON properties(key, value)",
+}
+
+FULLTEXT_TRIGGERS = {
+    "blocks_ai": """CREATE TRIGGER IF NOT EXISTS blocks_ai AFTER INSERT ON blocks BEGIN
+            INSERT INTO blocks_fts(rowid, text) VALUES (new.rowid, new.text);
+        END""",
+    "blocks_ad": """CREATE TRIGGER IF NOT EXISTS blocks_ad AFTER DELETE ON blocks BEGIN
+            INSERT INTO blocks_fts(blocks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        END""",
+    # only a change of the searchable text touches the full-text index
+    "blocks_au": """CREATE TRIGGER IF NOT EXISTS blocks_au AFTER UPDATE OF text ON blocks BEGIN
+            INSERT INTO blocks_fts(blocks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+            INSERT INTO blocks_fts(rowid, text) VALUES (new.rowid, new.text);
+        END""",
+}
 
 
 @migrations()
@@ -64,56 +94,35 @@ def m001_initial(db: Database) -> None:
             position INTEGER NOT NULL,
             line INTEGER NOT NULL,
             level INTEGER NOT NULL,
+            journal_day INTEGER,
             content TEXT NOT NULL,
             text TEXT NOT NULL,
             marker TEXT,
             priority TEXT,
             scheduled INTEGER,
             deadline INTEGER,
-            journal_day INTEGER,
             uuid TEXT,
             collapsed INTEGER NOT NULL DEFAULT 0,
             pre_block INTEGER NOT NULL DEFAULT 0,
             content_hash TEXT NOT NULL
         );
-        CREATE INDEX blocks_id ON blocks(id);
         CREATE INDEX blocks_file ON blocks(file, position);
-        CREATE INDEX blocks_page ON blocks(page_key, position);
         CREATE INDEX blocks_marker ON blocks(marker) WHERE marker IS NOT NULL;
         CREATE INDEX blocks_journal_day ON blocks(journal_day) WHERE journal_day IS NOT NULL;
         CREATE INDEX blocks_uuid ON blocks(uuid) WHERE uuid IS NOT NULL;
-        CREATE TABLE refs (block INTEGER NOT NULL, page_key TEXT NOT NULL, PRIMARY KEY (page_key, block))
-            WITHOUT ROWID;
+        -- Child rows point at blocks.rowid; every block writes its children once, so the
+        -- tables need no uniqueness constraint of their own.
+        CREATE TABLE refs (block INTEGER NOT NULL, page_key TEXT NOT NULL);
         CREATE INDEX refs_block ON refs(block);
-        CREATE TABLE tags (block INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (tag, block)) WITHOUT ROWID;
+        CREATE TABLE tags (block INTEGER NOT NULL, tag TEXT NOT NULL);
         CREATE INDEX tags_block ON tags(block);
-        CREATE TABLE block_refs (block INTEGER NOT NULL, target TEXT NOT NULL, PRIMARY KEY (target, block))
-            WITHOUT ROWID;
+        CREATE TABLE block_refs (block INTEGER NOT NULL, target TEXT NOT NULL);
         CREATE INDEX block_refs_block ON block_refs(block);
-        CREATE TABLE properties (block INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-                                 PRIMARY KEY (block, key)) WITHOUT ROWID;
-        CREATE INDEX properties_key ON properties(key, value);
+        CREATE TABLE properties (block INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
+        CREATE INDEX properties_block ON properties(block);
 
         CREATE VIRTUAL TABLE blocks_fts USING fts5(
             text, content='blocks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
-        -- While a bulk load runs (meta 'fts_deferred' is set) the triggers stand still and
-        -- the full-text index is rebuilt in one go at the end: one FTS5 insert per row
-        -- costs three times more than the rebuild.
-        CREATE TRIGGER blocks_ai AFTER INSERT ON blocks
-        WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
-            INSERT INTO blocks_fts(rowid, text) VALUES (new.rowid, new.text);
-        END;
-        CREATE TRIGGER blocks_ad AFTER DELETE ON blocks
-        WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
-            INSERT INTO blocks_fts(blocks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-        END;
-        -- only a change of the searchable text touches the full-text index
-        CREATE TRIGGER blocks_au AFTER UPDATE OF text ON blocks
-        WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
-            INSERT INTO blocks_fts(blocks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-            INSERT INTO blocks_fts(rowid, text) VALUES (new.rowid, new.text);
-        END;
-
         CREATE VIRTUAL TABLE pages_fts USING fts5(
             name, content='pages', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
         CREATE TRIGGER pages_ai AFTER INSERT ON pages BEGIN
@@ -127,4 +136,6 @@ def m001_initial(db: Database) -> None:
             INSERT INTO pages_fts(rowid, name) VALUES (new.rowid, new.name);
         END;
         """
+        + ";\n".join(DEFERRED_INDEXES.values()) + ";\n"
+        + ";\n".join(FULLTEXT_TRIGGERS.values()) + ";\n",
     )
