@@ -94,6 +94,10 @@ class Heading:
     """Offset in the line where the title text starts."""
 
 
+# First characters of the multi-line constructs (fence, #+BEGIN, drawer, LaTeX, HTML).
+_OPENERS = frozenset("`~#:\\<")
+
+
 def construct_end(lines: list[str], index: int, col: int) -> int | None:
     """If a multi-line construct opens at ``lines[index][col:]``, the index of its last line."""
     text = lines[index][col:].rstrip("\r")
@@ -207,7 +211,7 @@ def split_headings(lines: list[str]) -> list[Heading]:
                 if line.startswith(">", title_at):  # a quote as the title takes in what follows
                     i = lazy_end("quote", lines, i) + 1
                     continue
-                end = construct_end(lines, i, title_at) if title_at < len(line) else None
+                end = construct_end(lines, i, title_at) if line[title_at:title_at + 1] in _OPENERS else None
                 i = (end if end is not None else i) + 1
                 continue
         if first in ("`", "~", "#", ":", "\\", "<"):

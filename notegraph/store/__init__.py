@@ -32,6 +32,10 @@ _INSERT_BLOCK = (f"INSERT INTO blocks(rowid, id, file, {', '.join(PLACE + CONTEN
                  f"VALUES ({', '.join('?' * (3 + len(PLACE) + len(CONTENT)))})")
 
 
+# Positions of the child-row fields in a block row (rows may arrive as plain tuples).
+_REFS, _TAGS, _BLOCK_REFS, _PROPERTIES = (BlockRow._fields.index(f) for f in ("refs", "tags", "block_refs", "properties"))
+
+
 class IndexError_(NotegraphError):
     exit_code = 4
 
@@ -279,7 +283,7 @@ class Store:
         unmatched: list[BlockRow] = []
         kept: set[int] = set()
         place_n = len(PLACE)
-        for block in rows.blocks:
+        for block in map(BlockRow._make, rows.blocks):
             candidates = existing.get(block.id)
             if candidates:
                 old = candidates.pop(0)
@@ -319,13 +323,13 @@ class Store:
         conn.executemany(_INSERT_BLOCK, [(first + i, b[0], file, *b[1:17]) for i, b in enumerate(rows.blocks)])
         blocks = list(enumerate(rows.blocks, start=first))
         conn.executemany("INSERT INTO refs(block, page_key) VALUES (?, ?)",
-                         [(rowid, ref) for rowid, b in blocks for ref in b.refs])
+                         [(rowid, ref) for rowid, b in blocks for ref in b[_REFS]])
         conn.executemany("INSERT INTO tags(block, tag) VALUES (?, ?)",
-                         [(rowid, tag) for rowid, b in blocks for tag in b.tags])
+                         [(rowid, tag) for rowid, b in blocks for tag in b[_TAGS]])
         conn.executemany("INSERT INTO block_refs(block, target) VALUES (?, ?)",
-                         [(rowid, target) for rowid, b in blocks for target in b.block_refs])
+                         [(rowid, target) for rowid, b in blocks for target in b[_BLOCK_REFS]])
         conn.executemany("INSERT INTO properties(block, key, value) VALUES (?, ?, ?)",
-                         [(rowid, key, value) for rowid, b in blocks for key, value in b.properties])
+                         [(rowid, key, value) for rowid, b in blocks for key, value in b[_PROPERTIES]])
         return len(rows.blocks)
 
     def _update_block(self, old: tuple[Any, ...], block: BlockRow, place_n: int) -> int:

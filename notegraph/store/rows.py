@@ -86,7 +86,8 @@ class PageRows:
     file: str
     page: dict[str, Any] | None
     aliases: tuple[str, ...]
-    blocks: tuple[BlockRow, ...]
+    blocks: tuple[Any, ...]
+    """:class:`BlockRow` values, or plain tuples of the same fields (as they cross processes)."""
 
 
 def page_rows(page: Page) -> PageRows:
