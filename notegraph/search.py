@@ -160,36 +160,74 @@ def _day(value: int | None) -> dt.date | None:
 
 
 def _hits(store: Store, rows: list[tuple[Any, ...]], *, scored: bool = False) -> list[Hit]:
+    trails = breadcrumbs(store, [(row[4], row[9]) for row in rows])
     hits = []
     for row in rows:
         rowid, id_, page, key, file, line, content, marker, journal_day, parent_id = row[:10]
         score = float(-row[10]) if scored else None  # bm25 is lower-is-better; report higher-is-better
         snippet = row[11] if scored else None
         hits.append(Hit(rowid, id_, page, key, file, line, content, marker, _day(journal_day),
-                        breadcrumb(store, file, parent_id), score, snippet))
+                        trails.get((file, parent_id), ()), score, snippet))
     return hits
 
 
-def breadcrumb(store: Store, file: str, parent_id: str | None, limit: int = 20) -> tuple[str, ...]:
-    """The contents of a block's ancestors, outermost first."""
-    chain: list[str] = []
-    while parent_id and len(chain) < limit:
-        row = store.db.execute("SELECT parent_id, content FROM blocks WHERE id = ? AND file = ?",
-                               [parent_id, file]).fetchone()
-        if row is None:
+def breadcrumbs(store: Store, parents: Iterable[tuple[str, str | None]],
+                depth: int = 20) -> dict[tuple[str, str | None], tuple[str, ...]]:
+    """For each (file, parent id), the contents of that parent and its ancestors, outermost first.
+
+    One query per outline level for all hits together, rather than one per ancestor per hit.
+    """
+    wanted = {(file, parent) for file, parent in parents if parent}
+    parent_of: dict[tuple[str, str], tuple[str | None, str]] = {}
+    frontier = set(wanted)
+    for _ in range(depth):
+        frontier = {pair for pair in frontier if pair not in parent_of}
+        if not frontier:
             break
-        parent_id = row[0]
-        chain.append(row[1])
-    return tuple(reversed(chain))
+        batch = sorted(frontier)
+        found = []
+        for chunk in range(0, len(batch), 500):
+            part = batch[chunk:chunk + 500]
+            rows = store.db.execute(f"SELECT file, id, parent_id, content FROM blocks WHERE id IN "
+                                    f"({', '.join('?' * len(part))})", [id_ for _, id_ in part]).fetchall()
+            found += [row for row in rows if (row[0], row[1]) in frontier]  # ids repeat across files
+        frontier = set()
+        for file, id_, parent_id, content in found:
+            parent_of[(file, id_)] = (parent_id, content)
+            if parent_id:
+                frontier.add((file, parent_id))
+    trails: dict[tuple[str, str | None], tuple[str, ...]] = {}
+    for file, parent_id in wanted:
+        chain: list[str] = []
+        node: str | None = parent_id
+        while node and (file, node) in parent_of and len(chain) < depth:
+            node, content = parent_of[(file, node)]
+            chain.append(content)
+        trails[(file, parent_id)] = tuple(reversed(chain))
+    return trails
+
+
+_RECENT_FIRST = "b.journal_day DESC NULLS LAST, b.file, b.position"
+
+
+def _ordered_hits(store: Store, where: list[str], params: list[Any], *, order: str, limit: int) -> list[Hit]:
+    """Hits for blocks matching ``where``, sorted and cut to ``limit`` before any wide column is read.
+
+    Sorting only the narrow key (and joining page names only for the rows kept) is what keeps a
+    query that matches thousands of blocks fast: the sorter never carries block contents.
+    """
+    chosen = (f"SELECT b.rowid FROM blocks b WHERE {' AND '.join(where) or '1'} "
+              f"ORDER BY {order} LIMIT ?")
+    sql = (f"SELECT {_HIT_COLUMNS} FROM blocks b LEFT JOIN pages p ON p.key = b.page_key "
+           f"WHERE b.rowid IN ({chosen}) ORDER BY {order}")
+    return _hits(store, store.db.execute(sql, [*params, limit]).fetchall())
 
 
 def find_blocks(store: Store, filters: Filters, *, limit: int = 50, order: str = "recent") -> list[Hit]:
     """Blocks matching the filters, newest journal day first (then file order)."""
     where, params = filter_sql(store, filters)
-    sql = (f"SELECT {_HIT_COLUMNS} FROM blocks b LEFT JOIN pages p ON p.key = b.page_key "
-           f"WHERE {' AND '.join(where) or '1'} "
-           f"ORDER BY {'b.journal_day DESC NULLS LAST, ' if order == 'recent' else ''}b.file, b.position LIMIT ?")
-    return _hits(store, store.db.execute(sql, [*params, limit]).fetchall())
+    return _ordered_hits(store, where, params, limit=limit,
+                         order=_RECENT_FIRST if order == "recent" else "b.file, b.position")
 
 
 def keyword_search(store: Store, text: str, filters: Filters = Filters(), *, limit: int = 20) -> list[Hit]:
@@ -256,13 +294,10 @@ def backlinks(store: Store, page: PageInfo, filters: Filters = Filters(), *, lim
     """Linked references: blocks elsewhere that reference the page (or an alias), grouped by page."""
     keys = _alias_closure(store, [page.key])
     where, params = filter_sql(store, filters)
-    sql = (f"SELECT {_HIT_COLUMNS} FROM blocks b LEFT JOIN pages p ON p.key = b.page_key "
-           f"WHERE b.rowid IN (SELECT block FROM refs WHERE page_key IN ({', '.join('?' * len(keys))})) "
-           f"AND b.page_key NOT IN ({', '.join('?' * len(keys))}) "
-           f"{''.join(' AND ' + w for w in where)} "
-           "ORDER BY b.journal_day DESC NULLS LAST, b.file, b.position LIMIT ?")
-    rows = store.db.execute(sql, [*keys, *keys, *params, limit]).fetchall()
-    return _group(_hits(store, rows))
+    marks = ", ".join("?" * len(keys))
+    where = [f"b.rowid IN (SELECT block FROM refs WHERE page_key IN ({marks}))", f"b.page_key NOT IN ({marks})",
+             *where]
+    return _group(_ordered_hits(store, where, [*keys, *keys, *params], order=_RECENT_FIRST, limit=limit))
 
 
 def unlinked_references(store: Store, page: PageInfo, *, limit: int = 200) -> list[PageGroup]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import stat
 import threading
@@ -31,8 +32,11 @@ Progress = Callable[[int, int, str], None]
 
 # Below this many files, parsing in this process beats starting worker processes.
 PARALLEL_THRESHOLD = 200
-# From this many files on, the full-text index is rebuilt once instead of row by row.
+# From this many files on, the full-text index is rebuilt once instead of row by row...
 BULK_THRESHOLD = 100
+# ...and files are committed this many at a time (each still all-or-nothing, in a savepoint):
+# a commit per file costs a fifth of a first index's writing time.
+FILES_PER_COMMIT = 64
 
 
 @dataclass
@@ -81,16 +85,8 @@ def _load(root: str, rel: str, config: GraphConfig) -> Loaded:
 
 
 def _load_batch(root: str, rels: list[str], config: GraphConfig) -> list[Loaded]:
-    """Load files in a worker; block rows travel back as plain tuples (pickled 2.5x faster)."""
-    out = []
-    for rel in rels:
-        loaded = _load(root, rel, config)
-        if loaded.rows is not None:
-            rows = loaded.rows
-            plain = PageRows(rows.file, rows.page, rows.aliases, tuple(tuple(b) for b in rows.blocks))
-            loaded = Loaded(loaded.rel, loaded.stat, loaded.sha256, plain, loaded.error)
-        out.append(loaded)
-    return out
+    """Load files in a worker process."""
+    return [_load(root, rel, config) for rel in rels]
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -181,9 +177,9 @@ class Indexer:
             if rel in unreadable and rel in indexed:  # unreadable now: keep it out of the index
                 report.rows_written += self.store.delete_file(rel)
         to_parse = [rel for rel in plan.to_parse if rel not in unreadable]
-        bulk = self.store.bulk() if len(to_parse) >= BULK_THRESHOLD else contextlib.nullcontext()
-        with bulk:
-            self._write_loaded(to_parse, report, step, cancel)
+        bulk = len(to_parse) >= BULK_THRESHOLD
+        with self.store.bulk() if bulk else contextlib.nullcontext():
+            self._write_loaded(to_parse, report, step, cancel, FILES_PER_COMMIT if bulk else 1)
         # Deletions last: a file that reappears elsewhere was written as a move above.
         for rel in plan.deleted:
             if cancel is not None and cancel.is_set():
@@ -195,24 +191,30 @@ class Indexer:
         return report
 
     def _write_loaded(self, to_parse: list[str], report: IndexReport, step: Callable[[str], None],
-                      cancel: threading.Event | None) -> None:
+                      cancel: threading.Event | None, files_per_commit: int) -> None:
         fresh = set(report.plan.new)
         moved_from = {new: old for old, new in report.plan.moved}
-        for loaded in self._loaded(to_parse):
-            if cancel is not None and cancel.is_set():
-                report.cancelled = True
+        loaded_files = self._loaded(to_parse)
+        while group := list(itertools.islice(loaded_files, files_per_commit)):
+            with self.store.db.atomic() if files_per_commit > 1 else contextlib.nullcontext():
+                for loaded in group:
+                    if cancel is not None and cancel.is_set():
+                        report.cancelled = True
+                        break
+                    self._write_one(loaded, report, fresh, moved_from)
+                    step(loaded.rel)
+            if report.cancelled:
                 break
-            rel = loaded.rel
-            if loaded.rows is None or loaded.stat is None or loaded.sha256 is None:
-                if loaded.error:
-                    report.errors[rel] = loaded.error
-                continue  # vanished or unreadable since the plan: the next sync settles it
-            stamp = (*loaded.stat, loaded.sha256)
-            report.rows_written += self.store.write_file(loaded.rows, stamp, loaded.error,
-                                                         moved_from=moved_from.get(rel), fresh=rel in fresh)
-            if loaded.error:
-                report.errors[rel] = loaded.error
-            step(rel)
+
+    def _write_one(self, loaded: Loaded, report: IndexReport, fresh: set[str], moved_from: dict[str, str]) -> None:
+        rel = loaded.rel
+        if loaded.error:
+            report.errors[rel] = loaded.error
+        if loaded.rows is None or loaded.stat is None or loaded.sha256 is None:
+            return  # vanished or unreadable since the plan: the next sync settles it
+        stamp = (*loaded.stat, loaded.sha256)
+        report.rows_written += self.store.write_file(loaded.rows, stamp, loaded.error,
+                                                     moved_from=moved_from.get(rel), fresh=rel in fresh)
 
     def _loaded(self, paths: list[str]) -> Iterator[Loaded]:
         """Each file read, hashed and parsed, in order; in worker processes when there are many."""
