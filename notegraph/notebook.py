@@ -158,9 +158,10 @@ class Notebook:
                                  "check the spelling, or list pages with `notegraph tags` / `notegraph search`")
         return page
 
-    def backlinks(self, name: str, filters: Filters = Filters()) -> tuple[PageInfo, list[PageGroup]]:
+    def backlinks(self, name: str, filters: Filters = Filters(), *,
+                  limit: int = 500) -> tuple[PageInfo, list[PageGroup]]:
         page = self.page(name)
-        return page, backlinks(self.store, page, filters)
+        return page, backlinks(self.store, page, filters, limit=limit)
 
     def unlinked(self, name: str) -> list[PageGroup]:
         return unlinked_references(self.store, self.page(name))

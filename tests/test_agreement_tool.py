@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bench.agreement import compare, load
+from bench.query_agreement import check_graph, export
 from notegraph.cli.main import cli
 from tests.conftest import FIXTURES
 
@@ -27,3 +28,20 @@ def test_agreement_counts_differences(tmp_path: Path) -> None:
     diff = compare(load(str(ours)), load(str(theirs)), show=0)
     assert diff["content_ok"] == same["content_ok"] - 1
     assert diff["refs_fn"] == 1
+
+
+def test_index_queries_agree_with_the_export_on_fixture_graphs() -> None:
+    for name in ("format_graph", "legacy_graph"):
+        result = check_graph(FIXTURES / name)
+        assert result.blocks >= 5 and result.checked["backlinks"] >= 5 and result.checked["tasks"] > 0
+        assert result.disagreements == [], (name, result.disagreements)
+
+
+def test_query_agreement_reports_a_disagreement() -> None:
+    records = export(FIXTURES / "format_graph")
+    block = next(b for f in records for b in f["blocks"] if b["refs"])
+    block["tags"] = [*block["tags"], "invented"]
+    block["marker"] = "WAITING"
+    result = check_graph(FIXTURES / "format_graph", records)
+    assert any(d.startswith("tag 'invented'") for d in result.disagreements)
+    assert any(d.startswith("tasks 'WAITING'") for d in result.disagreements)
