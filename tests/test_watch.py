@@ -132,3 +132,65 @@ def test_debounce_collects_quick_successive_events(tmp_path: Path) -> None:
         assert done.wait(WAIT)
         time.sleep(0.5)
     assert batches == [{f"pages/p{i}.md" for i in range(5)}]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_index_equals_a_fresh_one_after_random_edits_while_watching(live, tmp_path: Path, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """Edits, atomic saves, creates, deletes, renames and folder moves, at editor speed, then settle."""
+    import random
+
+    from notegraph.store import Store
+    from tests.test_index import fresh_dump
+
+    root, notebook, reports, watcher = live
+    rng = random.Random(seed)
+    words = ["alpha", "beta", "[[Gamma]]", "#delta", "TODO", "((x))", "id:: 6548a1b2-0000-4000-8000-00000000000a",
+             "epsilon", "[[Zeta/Eta]]", "#[[theta iota]]"]
+
+    def text() -> str:
+        lines = []
+        for _ in range(rng.randint(1, 6)):
+            indent = "\t" * rng.randint(0, 1)
+            lines.append(f"{indent}- {' '.join(rng.choice(words) for _ in range(rng.randint(1, 4)))}")
+        return "\n".join(lines) + "\n"
+
+    def files() -> list[Path]:
+        return sorted(p for p in root.rglob("*.md") if p.is_file())
+
+    for step in range(40):
+        existing = files()
+        op = rng.choice(["create", "edit", "atomic save", "delete", "rename", "folder"] if existing else ["create"])
+        target = rng.choice(existing) if existing else None
+        if op == "create":
+            (root / rng.choice(["pages", "journals"]) / f"p{step}.md").write_text(text())
+        elif op == "edit" and target:
+            with open(target, "a") as fh:
+                fh.write(text())
+        elif op == "atomic save" and target:
+            tmp = target.with_name(f".{target.name}.swp")
+            tmp.write_text(text())
+            os.replace(tmp, target)
+        elif op == "delete" and target:
+            target.unlink()
+        elif op == "rename" and target:
+            target.rename(target.with_name(f"renamed {step}.md"))
+        elif op == "folder":
+            sub = root / "pages" / f"sub{step}"
+            sub.mkdir()
+            (sub / "inner.md").write_text(text())
+            sub.rename(root / "pages" / f"moved{step}")
+        time.sleep(rng.choice([0.0, 0.01, 0.15]))
+
+    expected = fresh_dump(root, tmp_path)
+
+    def settled() -> bool:
+        with Store(notebook.index_path, notebook.graph.root) as store:
+            return bool(store.dump() == expected)
+
+    if not wait_for(settled, timeout=30):
+        with Store(notebook.index_path, notebook.graph.root) as store:
+            got = store.dump()
+        different = {table: (sorted(set(map(repr, got[table])) - set(map(repr, expected[table])))[:5],
+                             sorted(set(map(repr, expected[table])) - set(map(repr, got[table])))[:5])
+                     for table in expected if got[table] != expected[table]}
+        pytest.fail(f"the index did not settle to a fresh index's content: {different}")

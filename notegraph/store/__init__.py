@@ -411,7 +411,14 @@ class Store:
             self.db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('rebuild')")
 
     def dump(self) -> dict[str, Any]:
-        """The index content without row ids: two indexes of one folder dump equal."""
+        """The index content without row ids: two indexes of one folder dump equal.
+
+        Read in one transaction: a snapshot, even while another connection writes.
+        """
+        with self.db.atomic():
+            return self._dump()
+
+    def _dump(self) -> dict[str, Any]:
         db = self.db
         columns = ["id", "file", *PLACE, *CONTENT]
         blocks = {r[0]: r[1:] for r in db.execute(f"SELECT rowid, {', '.join(columns)} FROM blocks").fetchall()}
