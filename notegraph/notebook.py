@@ -6,12 +6,15 @@ import datetime as dt
 import os
 import sqlite3
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from notegraph.embed import Embedder, make_embedder
 from notegraph.errors import NotegraphError
+from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
 from notegraph.journal import Captured, capture
 from notegraph.logseq.graph import Graph
@@ -23,14 +26,19 @@ from notegraph.search import (
     PageGroup,
     PageInfo,
     backlinks,
+    block_by_reference,
+    find_blocks,
+    hits_for,
     keyword_search,
     resolve_page,
     tag_counts,
     tasks,
     unlinked_references,
 )
+from notegraph.semantic import DEFAULT_FUSION, Fusion, VectorCache, allowed_blocks, keyword_rank, semantic_rank
 from notegraph.settings import Settings, index_path_for, load_settings, resolve_graph_path
 from notegraph.store import Store
+from notegraph.store import vectors as vector_sql
 from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options
 from notegraph.watch import GraphWatcher
 
@@ -43,6 +51,18 @@ class FileCheck:
     round_trips: bool
     errors: list[str] = field(default_factory=list)
     blocks: int = 0
+
+
+SEARCH_MODES = ("keyword", "semantic", "hybrid")
+AUTO_EMBED_TEXTS = 256
+"""A query embeds this many waiting texts itself (a second or two); more wait for `notegraph index`."""
+
+
+@dataclass(frozen=True)
+class EmbedStatus:
+    model: str | None
+    embedded: int
+    pending: int
 
 
 @dataclass
@@ -63,17 +83,20 @@ class Notebook:
     """A graph, its index, and everything notegraph does with them."""
 
     def __init__(self, graph: Graph, settings: Settings | None = None,
-                 index_path: str | os.PathLike[str] | None = None) -> None:
+                 index_path: str | os.PathLike[str] | None = None, embedder: Embedder | None = None) -> None:
         self.graph = graph
         self.settings = settings or load_settings()
         self.index_path = index_path_for(graph.root, self.settings, index_path)
         self._store: Store | None = None
+        self._embedder = embedder
+        self._vectors = VectorCache()
+        self.fusion: Fusion = DEFAULT_FUSION
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, settings: Settings | None = None,
-             index: str | os.PathLike[str] | None = None) -> "Notebook":
+             index: str | os.PathLike[str] | None = None, embedder: Embedder | None = None) -> "Notebook":
         settings = settings or load_settings()
-        return cls(Graph.open(resolve_graph_path(path, settings)), settings, index)
+        return cls(Graph.open(resolve_graph_path(path, settings)), settings, index, embedder)
 
     @property
     def root(self) -> Path:
@@ -145,8 +168,85 @@ class Notebook:
     def window(self, since: str | None = None, from_: str | None = None, to: str | None = None) -> DateWindow | None:
         return window_from_options(since, from_, to, self.today(), self.sprints())
 
-    def search(self, text: str, filters: Filters = Filters(), *, limit: int = 20) -> list[Hit]:
-        return keyword_search(self.store, text, filters, limit=limit)
+    # -- embeddings and search by meaning -----------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model (created on first use; it loads on its first text)."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.embedder)
+        return self._embedder
+
+    def embed(self, *, progress: EmbedProgress | None = None, cancel: threading.Event | None = None,
+              max_texts: int | None = None) -> EmbedReport:
+        """Embed the blocks whose text or context changed; only plan when more than ``max_texts`` wait."""
+        job = EmbeddingJob(self.store, self.embedder)
+        started = time.perf_counter()
+        report = job.plan()
+        waiting = self.store.db.execute("SELECT count(*) FROM embed_queue").fetchone()[0]
+        if max_texts is None or waiting <= max_texts:
+            job.embed(report, progress, cancel)
+        report.pending_blocks = vector_sql.pending_blocks(self.store.db)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def embed_in_background(self, on_report: Callable[[EmbedReport], None] = lambda report: None,
+                            on_error: Callable[[BaseException], None] = lambda exc: None,
+                            progress: EmbedProgress | None = None) -> EmbedWorker:
+        """A worker thread that embeds whatever changed each time it is woken (started once now)."""
+        return EmbedWorker(lambda: Store(self.index_path, self.graph.root), self.embedder, on_report, on_error,
+                           progress).start()
+
+    def embed_status(self) -> EmbedStatus:
+        db = self.store.db
+        return EmbedStatus(self.store.get_meta(vector_sql.MODEL_KEY), vector_sql.embedded_blocks(db),
+                           vector_sql.pending_blocks(db))
+
+    def search(self, text: str, filters: Filters = Filters(), *, limit: int = 20, mode: str = "keyword") -> list[Hit]:
+        """Blocks for ``text``: ``keyword`` (bm25), ``semantic`` (cosine) or ``hybrid`` (both, fused).
+
+        Filters apply before ranking in every mode. Semantic ranking sees the blocks
+        embedded so far (:meth:`embed_status` tells how many wait).
+        """
+        if mode not in SEARCH_MODES:
+            raise NotegraphError(f"unknown search mode {mode!r}", f"use one of {', '.join(SEARCH_MODES)}")
+        if mode == "keyword":
+            return keyword_search(self.store, text, filters, limit=limit)
+        if not text.strip():
+            return find_blocks(self.store, filters, limit=limit)
+        allowed = allowed_blocks(self.store, filters)
+        if allowed is not None and not len(allowed):
+            return []
+        self._vectors.refresh(self.store)
+        query = self.embedder.embed_query(text)
+        depth = max(limit, self.fusion.depth)
+        semantic = semantic_rank(self._vectors, query, allowed, depth)
+        if mode == "semantic":
+            return hits_for(self.store, semantic[:limit])
+        fused = self.fusion.fuse(keyword_rank(self.store, text, filters, depth), semantic)
+        return hits_for(self.store, fused[:limit])
+
+    def block(self, ref: str) -> Hit:
+        """A block from its id, ``id::`` uuid or ``file:line``."""
+        rowid = block_by_reference(self.store, ref)
+        if rowid is None:
+            raise NotegraphError(f"no block {ref!r} in this graph",
+                                 "give a block id or uuid (from `notegraph search --json`) or FILE:LINE")
+        return hits_for(self.store, [(rowid, 0.0)])[0]
+
+    def similar(self, ref: str, filters: Filters = Filters(), *, limit: int = 10) -> tuple[Hit, list[Hit]]:
+        """Blocks across the graph closest in meaning to the block ``ref``."""
+        block = self.block(ref)
+        self._vectors.refresh(self.store)
+        vector = self._vectors.vector_of(self.store, block.rowid)
+        if vector is None:
+            raise NotegraphError(f"the block at {block.file}:{block.line} has no embedding yet",
+                                 "run `notegraph index` to embed the graph")
+        same_text = {r[0] for r in self.store.db.execute(
+            "SELECT rowid FROM blocks WHERE content_hash = (SELECT content_hash FROM blocks WHERE rowid = ?)",
+            [block.rowid]).fetchall()}
+        ranked = semantic_rank(self._vectors, vector, allowed_blocks(self.store, filters), limit,
+                               exclude=frozenset(same_text))
+        return block, hits_for(self.store, ranked)
 
     def tag_counts(self, filters: Filters = Filters()) -> dict[str, int]:
         return tag_counts(self.store, filters)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from notegraph.logseq.names import page_key
@@ -362,3 +362,29 @@ def tasks(store: Store, filters: Filters = Filters(), *, limit: int = 200) -> li
     if not filters.markers:
         filters = Filters(**{**filters.__dict__, "markers": OPEN_MARKERS})
     return find_blocks(store, filters, limit=limit)
+
+
+def hits_for(store: Store, ranked: list[tuple[int, float]]) -> list[Hit]:
+    """Hits for (block rowid, score) pairs, in the order given."""
+    if not ranked:
+        return []
+    rowids = [rowid for rowid, _ in ranked]
+    rows = store.db.execute(f"SELECT {_HIT_COLUMNS} FROM blocks b LEFT JOIN pages p ON p.key = b.page_key "
+                            f"WHERE b.rowid IN ({', '.join('?' * len(rowids))})", rowids).fetchall()
+    by_rowid = {hit.rowid: hit for hit in _hits(store, rows)}
+    return [replace(by_rowid[rowid], score=round(score, 6)) for rowid, score in ranked if rowid in by_rowid]
+
+
+def block_by_reference(store: Store, ref: str) -> int | None:
+    """A block's rowid from its id, its ``id::`` uuid, ``((uuid))``, or ``file:line``."""
+    ref = ref.strip().removeprefix("((").removesuffix("))")
+    row = store.db.execute("SELECT rowid FROM blocks WHERE uuid = ? OR id = ? LIMIT 1", [ref.lower(), ref]).fetchone()
+    if row:
+        return int(row[0])
+    file, sep, line = ref.rpartition(":")
+    if sep and line.isdigit():
+        row = store.db.execute("SELECT rowid FROM blocks WHERE file = ? AND line <= ? ORDER BY line DESC LIMIT 1",
+                               [file, int(line)]).fetchone()
+        if row:
+            return int(row[0])
+    return None

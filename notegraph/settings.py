@@ -5,8 +5,8 @@ own environment. Nothing happens at import time.
 
 | source | keys |
 |---|---|
-| ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``[sprint] start``, ``[sprint] days`` |
-| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY`` |
+| ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``embedder``, ``[sprint] start``, ``[sprint] days`` |
+| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY``, ``NOTEGRAPH_EMBEDDER`` |
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class Settings:
     today: dt.date | None = None
     """Pretend today is this day (``$NOTEGRAPH_TODAY``): for demos and tests."""
     config_file: Path | None = None
+    embedder: str | None = None
+    """``minilm`` (built in, the default) or ``ollama:MODEL`` (``$NOTEGRAPH_EMBEDDER``, ``embedder = ...``)."""
 
     def current_day(self) -> dt.date:
         return self.today or dt.date.today()
@@ -82,6 +84,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sprint_days=days,
         today=_date(env.get("NOTEGRAPH_TODAY"), "NOTEGRAPH_TODAY"),
         config_file=config_path,
+        embedder=env.get("NOTEGRAPH_EMBEDDER") or (str(data["embedder"]) if data.get("embedder") else None),
     )
 
 

@@ -11,7 +11,9 @@ from typing import Any
 import click
 
 from notegraph.cli.common import graph_argument, graph_option, index_option, open_notebook
+from notegraph.index.embedding import EmbedReport
 from notegraph.index.executor import IndexReport
+from notegraph.notebook import Notebook
 
 
 def describe(report: IndexReport) -> str:
@@ -28,8 +30,9 @@ def describe(report: IndexReport) -> str:
 @graph_option
 @index_option
 @click.option("--rebuild", is_flag=True, help="Forget the index and read every file again.")
-def index(graph: str | None, graph_opt: str | None, index_path: str | None, rebuild: bool) -> None:
-    """Bring the index of GRAPH up to date (only changed files are read again)."""
+@click.option("--no-embed", is_flag=True, help="Skip embedding (semantic search sees only what is embedded).")
+def index(graph: str | None, graph_opt: str | None, index_path: str | None, rebuild: bool, no_embed: bool) -> None:
+    """Bring the index of GRAPH up to date (only changed files are read again), then embed changed blocks."""
     notebook = open_notebook(graph or graph_opt, index_path)
     store = notebook.store
     for notice in store.notices:
@@ -50,18 +53,58 @@ def index(graph: str | None, graph_opt: str | None, index_path: str | None, rebu
     counts = store.counts()
     click.echo(f"{notebook.index_path}: {counts['files']} files, {counts['pages']} pages, {counts['blocks']} blocks")
     click.echo(describe(report))
+    if not no_embed:
+        embed_with_progress(notebook)
+
+
+def describe_embedding(report: EmbedReport) -> str:
+    text = f"embeddings ({report.model}): {report.embedded} texts embedded in {report.seconds:.1f} s"
+    if report.pending_blocks:
+        text += f"; {report.pending_blocks} blocks still pending"
+    return text
+
+
+def embed_with_progress(notebook: Notebook) -> EmbedReport:
+    stderr = sys.stderr
+    if stderr.isatty():
+        bar: Any = click.progressbar(length=1, label="embedding", file=stderr, show_pos=True, show_eta=True)
+        with bar:
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            report = notebook.embed(progress=progress)
+    else:
+        report = notebook.embed()
+    for notice in report.notices:
+        click.echo(f"notice: {notice}", err=True)
+    click.echo(describe_embedding(report))
+    return report
 
 
 @click.command("watch")
 @graph_argument
 @graph_option
 @index_option
-def watch(graph: str | None, graph_opt: str | None, index_path: str | None) -> None:
-    """Keep the index of GRAPH live: re-index files as they change, until Ctrl-C."""
+@click.option("--no-embed", is_flag=True, help="Do not embed changed blocks in the background.")
+def watch(graph: str | None, graph_opt: str | None, index_path: str | None, no_embed: bool) -> None:
+    """Keep the index of GRAPH live: re-index files as they change (and embed them), until Ctrl-C."""
     notebook = open_notebook(graph or graph_opt, index_path)
     first = notebook.index()
     click.echo(f"indexed {notebook.root}: {describe(first)}")
     stop = threading.Event()
+
+    def on_embedded(report: EmbedReport) -> None:
+        for notice in report.notices:
+            click.echo(f"notice: {notice}", err=True)
+        if report.embedded or report.pending_blocks:
+            click.echo(f"{dt.datetime.now().strftime('%H:%M:%S')}  {describe_embedding(report)}")
+            sys.stdout.flush()
+
+    def on_embed_error(exc: BaseException) -> None:
+        click.echo(f"error while embedding: {exc}", err=True)
+
+    embedder = None if no_embed else notebook.embed_in_background(on_embedded, on_embed_error)
 
     def on_update(report: IndexReport) -> None:
         plan = report.plan
@@ -71,6 +114,8 @@ def watch(graph: str | None, graph_opt: str | None, index_path: str | None) -> N
             stamp = dt.datetime.now().strftime("%H:%M:%S")
             click.echo(f"{stamp}  {', '.join(changed)}  ({report.rows_written} rows, {report.seconds * 1000:.0f} ms)")
             sys.stdout.flush()  # one line per update, also when piped
+            if embedder is not None:
+                embedder.wake()
         for rel, error in sorted(report.errors.items()):
             click.echo(f"warning: {rel}: {error}", err=True)
 
@@ -88,6 +133,8 @@ def watch(graph: str | None, graph_opt: str | None, index_path: str | None) -> N
         pass
     finally:
         watcher.stop()
+        if embedder is not None:
+            embedder.stop()
     click.echo("stopped")
 
 

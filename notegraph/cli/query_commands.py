@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TextIO
 
 import click
 
@@ -15,6 +16,7 @@ from notegraph.cli.common import (
     print_hit,
     print_json,
 )
+from notegraph.notebook import AUTO_EMBED_TEXTS, SEARCH_MODES, Notebook
 from notegraph.search import PageGroup, tag_tree
 
 
@@ -23,24 +25,73 @@ from notegraph.search import PageGroup, tag_tree
 @graph_option
 @index_option
 @filter_options
+@click.option("--mode", type=click.Choice(SEARCH_MODES), default="hybrid", show_default=True,
+              help="keyword (bm25), semantic (by meaning) or hybrid (both, fused).")
+@click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8"),
+              help="Run one query per line of this file ('-' for stdin); prints one JSON line per query.")
 @click.option("-n", "--limit", default=20, show_default=True, help="At most this many results.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 def search(query: tuple[str, ...], graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
            exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
-           since: str | None, from_: str | None, to: str | None, limit: int, as_json: bool) -> None:
-    """Find blocks by keywords (words are ANDed; "a phrase", prefix*, OR), filtered first.
+           since: str | None, from_: str | None, to: str | None, mode: str, queries_file: TextIO | None,
+           limit: int, as_json: bool) -> None:
+    """Find blocks by meaning and keywords, filtered first.
 
-    With no QUERY, list the blocks the filters select, newest journal day first.
+    Keyword syntax: words are ANDed; "a phrase", prefix*, OR. With no QUERY, list the
+    blocks the filters select, newest journal day first.
     """
     notebook = open_fresh(graph_opt, index_path)
     filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
-    hits = notebook.search(" ".join(query), filters, limit=limit)
+    if mode != "keyword":
+        prepare_embeddings(notebook)
+    if queries_file is not None:
+        for line in queries_file:
+            text = line.strip()
+            if text:
+                hits = notebook.search(text, filters, limit=limit, mode=mode)
+                click.echo(json.dumps({"query": text, "hits": [h.as_json() for h in hits]}, ensure_ascii=False))
+        return
+    hits = notebook.search(" ".join(query), filters, limit=limit, mode=mode)
     if as_json:
         print_json(hits)
         return
     if not hits:
         click.echo("no matches", err=True)
         return
+    for hit in hits:
+        print_hit(hit)
+
+
+def prepare_embeddings(notebook: Notebook) -> None:
+    """Embed a few changed blocks on the spot; say so when many more wait."""
+    report = notebook.embed(max_texts=AUTO_EMBED_TEXTS)
+    for notice in report.notices:
+        click.echo(f"notice: {notice}", err=True)
+    if report.pending_blocks:
+        click.echo(f"note: {report.pending_blocks} blocks are not embedded yet, so search by meaning does not see "
+                   "them; run `notegraph index` (or keep `notegraph watch` running)", err=True)
+
+
+@click.command("similar")
+@click.argument("block")
+@graph_option
+@index_option
+@filter_options
+@click.option("-n", "--limit", default=10, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+def similar(block: str, graph_opt: str | None, index_path: str | None, tags: tuple[str, ...], exact_tag: bool,
+            pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...], since: str | None,
+            from_: str | None, to: str | None, limit: int, as_json: bool) -> None:
+    """Blocks across the graph related in meaning to BLOCK (an id, a uuid, or FILE:LINE)."""
+    notebook = open_fresh(graph_opt, index_path)
+    prepare_embeddings(notebook)
+    filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
+    origin, hits = notebook.similar(block, filters, limit=limit)
+    if as_json:
+        print_json(hits)
+        return
+    click.echo(click.style(f"like: {origin.content.splitlines()[0] if origin.content else ''}", bold=True)
+               + click.style(f"  {origin.file}:{origin.line}", dim=True))
     for hit in hits:
         print_hit(hit)
 
@@ -139,4 +190,4 @@ def tasks_command(graph_opt: str | None, index_path: str | None, tags: tuple[str
                    f"{click.style(f'{hit.file}:{hit.line}', dim=True)}")
 
 
-COMMANDS = [search, tags_command, backlinks_command, tasks_command]
+COMMANDS = [search, similar, tags_command, backlinks_command, tasks_command]

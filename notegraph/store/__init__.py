@@ -385,7 +385,7 @@ class Store:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ", ".join("?" * len(chunk))
-            for table in ("refs", "tags", "block_refs", "properties"):
+            for table in ("refs", "tags", "block_refs", "properties", "block_pieces"):
                 self.db.execute(f"DELETE FROM {table} WHERE block IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM blocks WHERE rowid IN ({marks})", chunk)
 
@@ -405,7 +405,9 @@ class Store:
     def clear(self) -> None:
         """Forget everything indexed (for --rebuild)."""
         with self.db.atomic():
-            for table in ("refs", "tags", "block_refs", "properties", "aliases", "blocks", "pages", "files"):
+            # Vectors stay: they are keyed by the text embedded, so a rebuild reuses them.
+            for table in ("refs", "tags", "block_refs", "properties", "aliases", "blocks", "pages", "files",
+                          "block_pieces", "embed_files", "embed_queue"):
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("INSERT INTO blocks_fts(blocks_fts) VALUES ('rebuild')")
             self.db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('rebuild')")

@@ -139,3 +139,30 @@ def m001_initial(db: Database) -> None:
         + ";\n".join(DEFERRED_INDEXES.values()) + ";\n"
         + ";\n".join(FULLTEXT_TRIGGERS.values()) + ";\n",
     )
+
+
+@migrations()
+def m002_embeddings(db: Database) -> None:
+    """Vectors for semantic search, keyed by the text that was embedded.
+
+    ``block_pieces`` says which texts (a block with its context, cut into pieces
+    when long) stand for each block; ``vectors`` holds one vector per distinct
+    text, so an unchanged text is never embedded twice; ``embed_queue`` holds the
+    texts still waiting for a vector; ``embed_files`` records which version of
+    each file the pieces were built from.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE embed_files (file TEXT PRIMARY KEY, signature TEXT NOT NULL);
+        CREATE TABLE block_pieces (
+            block INTEGER NOT NULL,
+            piece INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            PRIMARY KEY (block, piece)
+        ) WITHOUT ROWID;
+        CREATE INDEX block_pieces_key ON block_pieces(key);
+        CREATE TABLE vectors (rowid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, vector BLOB NOT NULL);
+        CREATE TABLE embed_queue (key TEXT PRIMARY KEY, text TEXT NOT NULL);
+        """,
+    )
