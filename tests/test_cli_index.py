@@ -30,12 +30,12 @@ def run(*args: str, env: dict[str, str] | None = None) -> "click.testing.Result"
 
 def test_index_then_search_json(tmp_path: Path) -> None:
     root = demo_copy(tmp_path)
-    first = run("index", str(root))
+    first = run("index", str(root), "--no-embed")
     assert first.exit_code == 0, first.output
     assert "27 files, 27 pages" in first.stdout and "27 new" in first.stdout
-    again = run("index", "-g", str(root))
+    again = run("index", "-g", str(root), "--no-embed")
     assert "0 new, 0 changed, 0 deleted, 27 unchanged; 0 rows written" in again.stdout
-    result = run("search", "-g", str(root), "dark", "theme", "--json", "--limit", "2")
+    result = run("search", "-g", str(root), "dark", "theme", "--json", "--limit", "2", "--mode", "keyword")
     assert result.exit_code == 0, result.output
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(hits) == 2
@@ -45,10 +45,10 @@ def test_index_then_search_json(tmp_path: Path) -> None:
 
 def test_search_sees_edits_without_a_manual_index(tmp_path: Path) -> None:
     root = demo_copy(tmp_path)
-    run("index", str(root))
+    run("index", str(root), "--no-embed")
     with open(root / "journals/2026_11_22.md", "a") as fh:
         fh.write("- zebrafish appeared in my notes today\n")
-    result = run("search", "-g", str(root), "zebrafish", "--json")
+    result = run("search", "-g", str(root), "zebrafish", "--json", "--mode", "keyword")
     assert json.loads(result.stdout.splitlines()[0])["file"] == "journals/2026_11_22.md"
 
 
@@ -73,9 +73,9 @@ def test_tags_tree_backlinks_and_tasks(tmp_path: Path) -> None:
 def test_index_rebuild_and_separate_index_path(tmp_path: Path) -> None:
     root = demo_copy(tmp_path)
     index = tmp_path / "elsewhere.db"
-    result = run("index", str(root), "--index", str(index))
+    result = run("index", str(root), "--index", str(index), "--no-embed")
     assert result.exit_code == 0 and index.exists()
-    rebuilt = run("index", str(root), "--index", str(index), "--rebuild")
+    rebuilt = run("index", str(root), "--index", str(index), "--rebuild", "--no-embed")
     assert "27 new" in rebuilt.stdout
 
 
@@ -138,7 +138,7 @@ def test_killed_index_run_is_repaired_by_the_next_run(tmp_path: Path) -> None:
     env = {**os.environ, "NOTEGRAPH_CACHE_DIR": str(tmp_path / "cache")}
     killed_mid_run = False
     for delay in (0.6, 1.0, 1.5, 2.5):
-        proc = _cli("index", str(root), "--index", str(index), env=env)
+        proc = _cli("index", str(root), "--index", str(index), "--no-embed", env=env)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=15)
@@ -150,7 +150,7 @@ def test_killed_index_run_is_repaired_by_the_next_run(tmp_path: Path) -> None:
         for path in tmp_path.glob("i.db*"):
             path.unlink()
     assert killed_mid_run, "the index run finished before it could be killed"
-    finished = _cli("index", str(root), "--index", str(index), env=env)
+    finished = _cli("index", str(root), "--index", str(index), "--no-embed", env=env)
     out, err = finished.communicate(timeout=120)
     assert finished.returncode == 0, err
     assert "600 files" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import sys
 import threading
@@ -133,9 +134,14 @@ def watch(graph: str | None, graph_opt: str | None, index_path: str | None, no_e
         pass
     finally:
         watcher.stop()
-        if embedder is not None:
-            embedder.stop()
+        finished = embedder is None or embedder.stop(timeout=2.0)
     click.echo("stopped")
+    if not finished:
+        # The embedder is still loading torch or computing a chunk: its committed work
+        # is safe in the index, and waiting could take seconds. Leave without it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 COMMANDS = [index, watch]

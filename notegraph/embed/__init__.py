@@ -45,7 +45,7 @@ def make_embedder(spec: str | None) -> Embedder:
     if spec in ("minilm", "all-minilm-l6-v2", "sentence-transformers"):
         from notegraph.embed.sentence import MiniLMEmbedder
 
-        return MiniLMEmbedder()
+        return MiniLMEmbedder.shared()
     if spec.startswith("ollama:") and spec[len("ollama:"):]:
         from notegraph.embed.ollama_embed import OllamaEmbedder
 

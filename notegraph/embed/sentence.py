@@ -32,6 +32,15 @@ class MiniLMEmbedder:
     """Up to this many texts go through numpy unless torch is loaded already."""
     dim = 384
 
+    _shared: "MiniLMEmbedder | None" = None
+
+    @classmethod
+    def shared(cls) -> "MiniLMEmbedder":
+        """One per process: the model is read-only, and loading it twice costs seconds and memory."""
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
     def __init__(self) -> None:
         self._model: Any = None
         self._numpy: Any = None

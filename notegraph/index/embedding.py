@@ -30,7 +30,7 @@ EmbedProgress = Callable[[int, int], None]
 """Called with (texts embedded so far, texts to embed)."""
 
 FILES_PER_TRANSACTION = 64
-TEXTS_PER_CHUNK = 256
+TEXTS_PER_CHUNK = 128
 
 
 @dataclass
@@ -169,10 +169,19 @@ class EmbedWorker:
         self.idle.clear()
         self._wake.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float | None = None) -> bool:
+        """Cancel and wait; True when the thread has ended.
+
+        The job stops after its current chunk of texts, but loading torch cannot be
+        interrupted. A caller that cannot wait (a process shutting down) may exit hard
+        when this returns False: every write is a committed transaction, and torch's
+        threads must not be running while the interpreter tears down.
+        """
         self.cancel.set()
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _loop(self) -> None:
         store: Store | None = None
