@@ -35,7 +35,7 @@ from notegraph.search import (
     tasks,
     unlinked_references,
 )
-from notegraph.semantic import DEFAULT_FUSION, Fusion, VectorCache, allowed_blocks, keyword_rank, semantic_rank
+from notegraph.semantic import DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, keyword_rank, rank_blocks
 from notegraph.settings import Settings, index_path_for, load_settings, resolve_graph_path
 from notegraph.store import Store
 from notegraph.store import vectors as vector_sql
@@ -90,7 +90,7 @@ class Notebook:
         self._store: Store | None = None
         self._embedder = embedder
         self._vectors = VectorCache()
-        self.fusion: Fusion = DEFAULT_FUSION
+        self.ranking: Ranking = DEFAULT_RANKING
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, settings: Settings | None = None,
@@ -218,12 +218,9 @@ class Notebook:
             return []
         self._vectors.refresh(self.store)
         query = self.embedder.embed_query(text)
-        depth = max(limit, self.fusion.depth)
-        semantic = semantic_rank(self._vectors, query, allowed, depth)
-        if mode == "semantic":
-            return hits_for(self.store, semantic[:limit])
-        fused = self.fusion.fuse(keyword_rank(self.store, text, filters, depth), semantic)
-        return hits_for(self.store, fused[:limit])
+        keyword = keyword_rank(self.store, text, filters, self.ranking.keyword_depth) if mode == "hybrid" else []
+        return hits_for(self.store, rank_blocks(self._vectors, query, allowed, limit, keyword=keyword,
+                                                ranking=self.ranking))
 
     def block(self, ref: str) -> Hit:
         """A block from its id, ``id::`` uuid or ``file:line``."""
@@ -244,8 +241,8 @@ class Notebook:
         same_text = {r[0] for r in self.store.db.execute(
             "SELECT rowid FROM blocks WHERE content_hash = (SELECT content_hash FROM blocks WHERE rowid = ?)",
             [block.rowid]).fetchall()}
-        ranked = semantic_rank(self._vectors, vector, allowed_blocks(self.store, filters), limit,
-                               exclude=frozenset(same_text))
+        ranked = rank_blocks(self._vectors, vector, allowed_blocks(self.store, filters), limit,
+                             exclude=frozenset(same_text), outline=False)
         return block, hits_for(self.store, ranked)
 
     def tag_counts(self, filters: Filters = Filters()) -> dict[str, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from notegraph.search import Filters, filter_sql, fts_query
 from notegraph.store import Store
@@ -23,12 +23,33 @@ if TYPE_CHECKING:
 
 TEMPLATE_PAGES = 3
 """A block text written on this many pages or more is a template (a daily heading, a checklist)."""
-TEMPLATE_PENALTY = 0.1
-"""Cosine taken off a template block, so many copies of it cannot swamp a result list."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How block scores are formed; tuned on the question set of ``python -m bench.retrieval``."""
+
+    inherit: float = 0.1
+    """Share of the parent's cosine a block adds to its own: an outline child is about its parent."""
+    answer_margin: float = 0.01
+    """A block under a question (``Do you have a dark theme?``) scores at least the question plus this:
+    whoever asks the question wants the answer, not the question back."""
+    keyword_weight: float = 0.05
+    """Hybrid: bm25 of a block, squashed to 0..1 by ``bm25 / (bm25 + keyword_saturation)``, times this."""
+    keyword_saturation: float = 10.0
+    keyword_depth: int = 100
+    template_penalty: float = 0.1
+    """Cosine taken off a template block, so many copies of it cannot swamp a result list."""
+
+
+DEFAULT_RANKING = Ranking()
 
 
 class VectorCache:
-    """All piece vectors of one index, in memory; reloads only what changed since last time."""
+    """All block vectors of one index in memory, with the outline facts ranking needs.
+
+    Reloads only what changed since last time (``vectors_version`` in meta).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -36,9 +57,12 @@ class VectorCache:
         self._dim = 0
         self._rows: dict[int, int] = {}  # vector rowid → row in _matrix
         self._matrix: Any = None
-        self.piece_blocks: Any = None  # block rowid of each piece
-        self.piece_rows: Any = None  # row in _matrix of each piece
-        self.template_blocks: Any = None
+        self.piece_rows: Any = None  # per piece: row in _matrix
+        self.piece_block: Any = None  # per piece: index into blocks
+        self.blocks: Any = None  # block rowids that have a vector, sorted
+        self.parent: Any = None  # per block: index of its parent in blocks, or -1
+        self.question: Any = None  # per block: its text ends with "?"
+        self.template: Any = None  # per block: its text repeats on many pages
 
     def refresh(self, store: Store) -> None:
         import numpy as np
@@ -62,22 +86,34 @@ class VectorCache:
                 self._matrix = np.concatenate([self._matrix, block]) if base else block.copy()
                 for i, (rowid, _) in enumerate(fetched):
                     self._rows[rowid] = base + i
-            self.piece_blocks = np.fromiter((b for b, _ in pairs), dtype=np.int64, count=len(pairs))
+            piece_blocks = np.fromiter((b for b, _ in pairs), dtype=np.int64, count=len(pairs))
             self.piece_rows = np.fromiter((self._rows[v] for _, v in pairs), dtype=np.int64, count=len(pairs))
-            self.template_blocks = np.array(sorted(r[0] for r in db.execute(
-                "SELECT rowid FROM blocks WHERE content_hash IN (SELECT content_hash FROM blocks "
-                "GROUP BY content_hash HAVING count(DISTINCT page_key) >= ?)", [TEMPLATE_PAGES]).fetchall()),
-                dtype=np.int64)
+            self.blocks, self.piece_block = np.unique(piece_blocks, return_inverse=True)
+            outline = sql.outline_facts(db, TEMPLATE_PAGES)
+            index_of = {int(b): i for i, b in enumerate(self.blocks)}
+            n = len(self.blocks)
+            self.parent = np.full(n, -1, dtype=np.int64)
+            self.question = np.zeros(n, dtype=bool)
+            self.template = np.zeros(n, dtype=bool)
+            for rowid, parent, is_question, is_template in outline:
+                at = index_of.get(rowid)
+                if at is None:
+                    continue
+                self.parent[at] = index_of.get(parent, -1) if parent is not None else -1
+                self.question[at] = bool(is_question)
+                self.template[at] = bool(is_template)
             self._version = current
 
-    def scores(self, query: "npt.NDArray[np.float32]") -> "npt.NDArray[np.float32]":
-        """Cosine of the query with every piece (vectors are unit length)."""
+    def block_scores(self, query: "npt.NDArray[np.float32]") -> "npt.NDArray[np.float32]":
+        """Cosine of the query with each block: its best piece (vectors are unit length)."""
         import numpy as np
 
-        if self._matrix is None or not len(self._rows) or self.piece_rows is None or not len(self.piece_rows):
+        if self.blocks is None or not len(self.blocks):
             return np.zeros(0, dtype=np.float32)
-        per_vector = self._matrix @ query.reshape(-1)
-        return np.asarray(per_vector[self.piece_rows], dtype=np.float32)
+        per_piece = (self._matrix @ query.reshape(-1))[self.piece_rows]
+        scores = np.full(len(self.blocks), -np.inf, dtype=np.float32)
+        np.maximum.at(scores, self.piece_block, per_piece.astype(np.float32))
+        return scores
 
     def vector_of(self, store: Store, block: int) -> "npt.NDArray[np.float32] | None":
         import numpy as np
@@ -105,36 +141,45 @@ def allowed_blocks(store: Store, filters: Filters) -> "npt.NDArray[np.int64] | N
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
-def semantic_rank(cache: VectorCache, query: "npt.NDArray[np.float32]", allowed: "npt.NDArray[np.int64] | None",
-                  limit: int, exclude: frozenset[int] = frozenset()) -> list[tuple[int, float]]:
-    """Blocks by cosine (best piece of each block), best first, among ``allowed`` blocks."""
+def rank_blocks(cache: VectorCache, query: "npt.NDArray[np.float32]", allowed: "npt.NDArray[np.int64] | None",
+                limit: int, *, keyword: Sequence[tuple[int, float]] = (),
+                ranking: Ranking = DEFAULT_RANKING, exclude: frozenset[int] = frozenset(),
+                outline: bool = True) -> list[tuple[int, float]]:
+    """Blocks best first among ``allowed``: cosine, the outline rules, and (hybrid) bm25.
+
+    ``keyword`` holds (rowid, bm25) pairs of a keyword search run with the same filters.
+    """
     import numpy as np
 
-    scores = cache.scores(query)
+    scores: Any = cache.block_scores(query)
     if not len(scores):
         return []
-    blocks = cache.piece_blocks
+    has_parent = cache.parent >= 0
+    if outline and ranking.inherit:
+        scores = scores + ranking.inherit * np.where(has_parent, scores[np.maximum(cache.parent, 0)], 0)
+    if keyword:
+        where = np.searchsorted(cache.blocks, [b for b, _ in keyword])
+        for (block, bm25), i in zip(keyword, where):
+            if i < len(cache.blocks) and cache.blocks[i] == block:
+                scores[i] += ranking.keyword_weight * bm25 / (bm25 + ranking.keyword_saturation)
+    if outline:
+        answers = has_parent & cache.question[np.maximum(cache.parent, 0)]
+        scores = np.where(answers, np.maximum(scores, scores[np.maximum(cache.parent, 0)] + ranking.answer_margin),
+                          scores)
+    scores = scores - ranking.template_penalty * cache.template
     if allowed is not None:
-        mask = np.isin(blocks, allowed, assume_unique=False)
-        scores = np.where(mask, scores, -np.inf)
-    if cache.template_blocks is not None and len(cache.template_blocks):
-        scores = scores - TEMPLATE_PENALTY * np.isin(blocks, cache.template_blocks)
-    want = min(len(scores), max(limit * 4, limit + len(exclude) + 8))
+        scores = np.where(np.isin(cache.blocks, allowed), scores, -np.inf)
+    want = min(len(scores), limit + len(exclude))
     top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
     out: list[tuple[int, float]] = []
-    seen: set[int] = set()
     for i in top:
         score = float(scores[i])
-        if score == -np.inf:
+        block = int(cache.blocks[i])
+        if score == -np.inf or len(out) >= limit:
             break
-        block = int(blocks[i])
-        if block in seen or block in exclude:
-            continue
-        seen.add(block)
-        out.append((block, score))
-        if len(out) >= limit:
-            break
+        if block not in exclude:
+            out.append((block, score))
     return out
 
 
@@ -168,24 +213,3 @@ def keyword_rank(store: Store, text: str, filters: Filters, limit: int) -> list[
         f"WHERE blocks_fts MATCH ? {''.join(' AND ' + w for w in where)} ORDER BY rank LIMIT ?",
         [query, *params, limit]).fetchall()
     return [(r[0], -float(r[1])) for r in rows]
-
-
-@dataclass(frozen=True)
-class Fusion:
-    """Reciprocal rank fusion: score = Σ weight / (k + rank)."""
-
-    k: float = 60.0
-    keyword_weight: float = 1.0
-    semantic_weight: float = 1.0
-    depth: int = 50
-    """How deep each list is read."""
-
-    def fuse(self, keyword: list[tuple[int, float]], semantic: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        fused: dict[int, float] = {}
-        for weight, ranked in ((self.keyword_weight, keyword), (self.semantic_weight, semantic)):
-            for rank, (block, _) in enumerate(ranked[:self.depth]):
-                fused[block] = fused.get(block, 0.0) + weight / (self.k + rank + 1)
-        return sorted(fused.items(), key=lambda kv: -kv[1])
-
-
-DEFAULT_FUSION = Fusion()

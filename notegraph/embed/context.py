@@ -30,6 +30,8 @@ _SPACES = re.compile(r"\s+")
 
 ANCESTOR_WORDS = 24
 """Each ancestor contributes at most this many words: enough for its gist."""
+ANCESTORS = 3
+"""The nearest ancestors that count: long paths swamp short blocks."""
 NEAR_EMPTY_WORDS = 3
 """A block with fewer words of its own (a lone link or tag) borrows its children's words."""
 CHILD_WORDS = 30
@@ -87,6 +89,9 @@ def block_pieces(title: str, blocks: Sequence[OutlineBlock], max_words: int,
                  resolve_ref: Callable[[str], str | None] = lambda uuid: None) -> list[Piece]:
     """The texts to embed for every block of one page, each prefixed with its context.
 
+    ``page title › ancestor › ancestor › ancestor`` on the first line (the title
+    left out when empty, as for journal days), the block's own text below.
+
     A block whose text does not fit ``max_words`` is cut into overlapping windows;
     every window keeps the prefix, so each piece still says where it sits.
     """
@@ -101,7 +106,7 @@ def block_pieces(title: str, blocks: Sequence[OutlineBlock], max_words: int,
         own = cleaned[b.id]
         trail: list[str] = []
         node = b.parent_id
-        while node and node in cleaned and len(trail) < 8:
+        while node and node in cleaned and len(trail) < ANCESTORS:
             if cleaned[node]:
                 trail.append(_words(cleaned[node], ANCESTOR_WORDS))
             node = parent.get(node)
@@ -111,7 +116,8 @@ def block_pieces(title: str, blocks: Sequence[OutlineBlock], max_words: int,
                 own = (own + " — " if own else "") + _words("; ".join(kids), CHILD_WORDS)
         if not own and not trail:
             continue
-        prefix = " › ".join([title, *reversed(trail)]) + "\n"
+        context = [part for part in (title, *reversed(trail)) if part]
+        prefix = " › ".join(context) + "\n" if context else ""
         for n, window in enumerate(_windows(own, max(24, max_words - len(prefix.split())))):
             pieces.append(Piece(b.rowid, n, prefix + window))
     return pieces

@@ -92,7 +92,11 @@ class EmbeddingJob:
         if signature is None:  # deleted while we were planning
             sql.forget_files(db, [file])
             return 0
-        title, rows = sql.page_of_file(db, file)
+        title, journal_day, rows = sql.page_of_file(db, file)
+        # A journal's title is a date: words like "Nov 5th, 2026" only blur what a block means
+        # (measured: recall@1 0.37 → 0.39 without them). Time questions use date filters instead.
+        if journal_day is not None:
+            title = ""
         blocks = [OutlineBlock(*row) for row in rows]
         uuids = [m.group(0).lower() for b in blocks if "((" in b.text for m in UUID_RE.finditer(b.text)]
         targets = {u: clean_text(t) for u, t in sql.texts_by_uuid(db, uuids).items()} if uuids else {}

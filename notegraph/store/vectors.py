@@ -72,12 +72,14 @@ def files_referencing(db: Database, files: Sequence[str]) -> set[str]:
     return found
 
 
-def page_of_file(db: Database, file: str) -> tuple[str, list[tuple[int, str, str | None, str]]]:
-    """The page title and the blocks (rowid, id, parent id, search text) of one file, in order."""
-    row = db.execute("SELECT name FROM pages WHERE file = ?", [file]).fetchone()
+def page_of_file(db: Database, file: str) -> tuple[str, int | None, list[tuple[int, str, str | None, str]]]:
+    """The page title, its journal day, and the blocks (rowid, id, parent id, search text) of one file."""
+    row = db.execute("SELECT name, journal_day FROM pages WHERE file = ?", [file]).fetchone()
     blocks = db.execute("SELECT rowid, id, parent_id, text FROM blocks WHERE file = ? ORDER BY position",
                         [file]).fetchall()
-    return (row[0] if row else file.rsplit("/", 1)[-1].removesuffix(".md")), blocks
+    if row is None:
+        return file.rsplit("/", 1)[-1].removesuffix(".md"), None, blocks
+    return row[0], row[1], blocks
 
 
 def texts_by_uuid(db: Database, uuids: Iterable[str]) -> dict[str, str]:
@@ -168,3 +170,12 @@ def vector_blobs(db: Database, rowids: Sequence[int]) -> list[tuple[int, bytes]]
 def block_vector_rowids(db: Database, block: int) -> list[int]:
     return [r[0] for r in db.execute("SELECT v.rowid FROM block_pieces bp JOIN vectors v ON v.key = bp.key "
                                      "WHERE bp.block = ? ORDER BY bp.piece", [block]).fetchall()]
+
+
+def outline_facts(db: Database, template_pages: int) -> list[tuple[int, int | None, int, int]]:
+    """Per block: (rowid, parent rowid, is its text a question, does its text repeat on many pages)."""
+    return db.execute(
+        "WITH templates AS (SELECT content_hash FROM blocks GROUP BY content_hash "
+        "                   HAVING count(DISTINCT page_key) >= ?) "
+        "SELECT b.rowid, p.rowid, rtrim(b.text) LIKE '%?', b.content_hash IN templates "
+        "FROM blocks b LEFT JOIN blocks p ON p.id = b.parent_id AND p.file = b.file", [template_pages]).fetchall()
