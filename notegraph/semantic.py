@@ -38,7 +38,7 @@ class Ranking:
     """Hybrid: bm25 of a block, squashed to 0..1 by ``bm25 / (bm25 + keyword_saturation)``, times this."""
     keyword_saturation: float = 10.0
     keyword_depth: int = 100
-    template_penalty: float = 0.1
+    template_penalty: float = 0.15
     """Cosine taken off a template block, so many copies of it cannot swamp a result list."""
 
 
@@ -63,6 +63,7 @@ class VectorCache:
         self.parent: Any = None  # per block: index of its parent in blocks, or -1
         self.question: Any = None  # per block: its text ends with "?"
         self.template: Any = None  # per block: its text repeats on many pages
+        self.template_group: Any = None  # per block: which repeated text it is (-1: not a template)
 
     def refresh(self, store: Store) -> None:
         import numpy as np
@@ -95,13 +96,17 @@ class VectorCache:
             self.parent = np.full(n, -1, dtype=np.int64)
             self.question = np.zeros(n, dtype=bool)
             self.template = np.zeros(n, dtype=bool)
-            for rowid, parent, is_question, is_template in outline:
+            self.template_group = np.full(n, -1, dtype=np.int64)
+            groups: dict[str, int] = {}
+            for rowid, parent, is_question, template_hash in outline:
                 at = index_of.get(rowid)
                 if at is None:
                     continue
                 self.parent[at] = index_of.get(parent, -1) if parent is not None else -1
                 self.question[at] = bool(is_question)
-                self.template[at] = bool(is_template)
+                if template_hash is not None:
+                    self.template[at] = True
+                    self.template_group[at] = groups.setdefault(template_hash, len(groups))
             self._version = current
 
     def block_scores(self, query: "npt.NDArray[np.float32]") -> "npt.NDArray[np.float32]":
@@ -169,17 +174,23 @@ def rank_blocks(cache: VectorCache, query: "npt.NDArray[np.float32]", allowed: "
     scores = scores - ranking.template_penalty * cache.template
     if allowed is not None:
         scores = np.where(np.isin(cache.blocks, allowed), scores, -np.inf)
-    want = min(len(scores), limit + len(exclude))
+    # read past the limit: excluded blocks and extra copies of a template are skipped below
+    want = min(len(scores), 2 * limit + len(exclude) + 16)
     top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
     out: list[tuple[int, float]] = []
+    shown_templates: set[int] = set()
     for i in top:
         score = float(scores[i])
         block = int(cache.blocks[i])
         if score == -np.inf or len(out) >= limit:
             break
-        if block not in exclude:
-            out.append((block, score))
+        group = int(cache.template_group[i])
+        if block in exclude or group in shown_templates:
+            continue  # one copy of a repeated text is enough
+        if group >= 0:
+            shown_templates.add(group)
+        out.append((block, score))
     return out
 
 

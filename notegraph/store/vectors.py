@@ -172,10 +172,11 @@ def block_vector_rowids(db: Database, block: int) -> list[int]:
                                      "WHERE bp.block = ? ORDER BY bp.piece", [block]).fetchall()]
 
 
-def outline_facts(db: Database, template_pages: int) -> list[tuple[int, int | None, int, int]]:
-    """Per block: (rowid, parent rowid, is its text a question, does its text repeat on many pages)."""
+def outline_facts(db: Database, template_pages: int) -> list[tuple[int, int | None, int, str | None]]:
+    """Per block: (rowid, parent rowid, is its text a question, its hash when the text repeats on many pages)."""
     return db.execute(
         "WITH templates AS (SELECT content_hash FROM blocks GROUP BY content_hash "
         "                   HAVING count(DISTINCT page_key) >= ?) "
-        "SELECT b.rowid, p.rowid, rtrim(b.text) LIKE '%?', b.content_hash IN templates "
+        "SELECT b.rowid, p.rowid, rtrim(b.text) LIKE '%?', "
+        "CASE WHEN b.content_hash IN templates THEN b.content_hash END "
         "FROM blocks b LEFT JOIN blocks p ON p.id = b.parent_id AND p.file = b.file", [template_pages]).fetchall()

@@ -1,0 +1,94 @@
+"""An HTTP server on 127.0.0.1 that speaks Ollama's documented API, for what cannot run here.
+
+Ollama itself cannot be installed on the test machines. This server answers the
+endpoints notegraph uses with Ollama's request and response shapes (JSON bodies,
+NDJSON streams, 404 with ``{"error": ...}`` for a model that is not pulled), so
+the official ``ollama`` client talks to it unchanged. Embeddings are real:
+all-MiniLM-L6-v2 computed in numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+VERSION = "0.12.6"
+
+
+class FakeOllama:
+    def __init__(self, models: dict[str, str] | None = None) -> None:
+        """``models``: name → kind ("embed" or "chat")."""
+        self.models = models if models is not None else {"nomic-embed-text:latest": "embed"}
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self._encoder: Any = None
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def host(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "FakeOllama":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def has(self, name: str) -> bool:
+        return name in self.models or f"{name}:latest" in self.models
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        if self._encoder is None:
+            from notegraph.embed.minilm_numpy import NumpyMiniLM
+            from notegraph.embed.sentence import MiniLMEmbedder
+
+            self._encoder = NumpyMiniLM(MiniLMEmbedder.model_dir())
+        return [[float(x) for x in row] for row in self._encoder.encode(texts)]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _json(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                fake.requests.append((self.path, {}))
+                if self.path == "/api/version":
+                    self._json(200, {"version": VERSION})
+                elif self.path == "/api/tags":
+                    self._json(200, {"models": [{"name": n, "model": n, "size": 1, "digest": "0" * 64,
+                                                 "modified_at": "2026-11-01T00:00:00Z",
+                                                 "details": {"family": "bert" if k == "embed" else "llama"}}
+                                                for n, k in fake.models.items()]})
+                else:
+                    self._json(404, {"error": "not found"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append((self.path, body))
+                model = body.get("model", "")
+                if self.path == "/api/embed":
+                    if not fake.has(model):
+                        self._json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
+                        return
+                    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    self._json(200, {"model": model, "embeddings": fake.encode(texts), "total_duration": 1000,
+                                     "load_duration": 10, "prompt_eval_count": sum(len(t.split()) for t in texts)})
+                else:
+                    self._json(404, {"error": "not found"})
+
+        return Handler
