@@ -58,7 +58,8 @@ class VectorCache:
         self._rows: dict[int, int] = {}  # vector rowid → row in _matrix
         self._matrix: Any = None
         self.piece_rows: Any = None  # per piece: row in _matrix
-        self.piece_block: Any = None  # per piece: index into blocks
+        self.piece_starts: Any = None  # per block: index of its first piece
+        self.single_piece = True
         self.blocks: Any = None  # block rowids that have a vector, sorted
         self.parent: Any = None  # per block: index of its parent in blocks, or -1
         self.question: Any = None  # per block: its text ends with "?"
@@ -87,9 +88,12 @@ class VectorCache:
                 self._matrix = np.concatenate([self._matrix, block]) if base else block.copy()
                 for i, (rowid, _) in enumerate(fetched):
                     self._rows[rowid] = base + i
+            pairs.sort()
             piece_blocks = np.fromiter((b for b, _ in pairs), dtype=np.int64, count=len(pairs))
             self.piece_rows = np.fromiter((self._rows[v] for _, v in pairs), dtype=np.int64, count=len(pairs))
-            self.blocks, self.piece_block = np.unique(piece_blocks, return_inverse=True)
+            # pieces sorted by block: each block's pieces are one run, reduced with maximum.reduceat
+            self.blocks, self.piece_starts = np.unique(piece_blocks, return_index=True)
+            self.single_piece = len(self.blocks) == len(pairs)
             outline = sql.outline_facts(db, TEMPLATE_PAGES)
             index_of = {int(b): i for i, b in enumerate(self.blocks)}
             n = len(self.blocks)
@@ -116,9 +120,9 @@ class VectorCache:
         if self.blocks is None or not len(self.blocks):
             return np.zeros(0, dtype=np.float32)
         per_piece = (self._matrix @ query.reshape(-1))[self.piece_rows]
-        scores = np.full(len(self.blocks), -np.inf, dtype=np.float32)
-        np.maximum.at(scores, self.piece_block, per_piece.astype(np.float32))
-        return scores
+        if self.single_piece:
+            return np.asarray(per_piece, dtype=np.float32)
+        return np.asarray(np.maximum.reduceat(per_piece, self.piece_starts), dtype=np.float32)
 
     def vector_of(self, store: Store, block: int) -> "npt.NDArray[np.float32] | None":
         import numpy as np
@@ -204,10 +208,37 @@ something thing things note notes wrote write written""".split())
 _WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 
 
-def any_words_query(text: str) -> str | None:
-    """A question as a keyword query: its content words ORed (a question's words are rarely all in the note)."""
+def _content_words(text: str) -> list[str]:
     words = [w.strip("'-") for w in _WORD.findall(text.lower())]
-    kept = list(dict.fromkeys(w for w in words if w and w not in _STOPWORDS and len(w) > 1))
+    return list(dict.fromkeys(w for w in words if w and w not in _STOPWORDS and len(w) > 1))
+
+
+COMMON_SHARE = 0.05
+"""In a big graph, a word in more than this share of blocks is left out of hybrid's keyword side:
+bm25 gives it almost no weight, yet ranking every block that has it is what costs time."""
+BIG_GRAPH = 20_000
+
+
+def _common_words(store: Store, text: str) -> frozenset[str]:
+    blocks = store.db.execute("SELECT max(rowid) FROM blocks").fetchone()[0] or 0
+    if blocks < BIG_GRAPH:
+        return frozenset()
+    cap = int(blocks * COMMON_SHARE)
+    counts = {}
+    for word in _content_words(text):
+        query = fts_query(word)
+        if query:
+            counts[word] = store.db.execute("SELECT count(*) FROM (SELECT rowid FROM blocks_fts WHERE blocks_fts "
+                                            "MATCH ? LIMIT ?)", [query, cap]).fetchone()[0]
+    common = {w for w, n in counts.items() if n >= cap}
+    if common and common == set(counts):
+        common.discard(min(counts, key=lambda w: counts[w]))  # keep one word rather than none
+    return frozenset(common)
+
+
+def any_words_query(text: str, leave_out: frozenset[str] = frozenset()) -> str | None:
+    """A question as a keyword query: its content words ORed (a question's words are rarely all in the note)."""
+    kept = [w for w in _content_words(text) if w not in leave_out]
     if not kept:
         return None
     return " OR ".join(q for q in (fts_query(w) for w in kept) if q) or None
@@ -215,7 +246,7 @@ def any_words_query(text: str) -> str | None:
 
 def keyword_rank(store: Store, text: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
     """Blocks by bm25 over the question's content words, filters applied first."""
-    query = any_words_query(text)
+    query = any_words_query(text, _common_words(store, text))
     if query is None:
         return []
     where, params = filter_sql(store, filters)

@@ -30,7 +30,7 @@ EmbedProgress = Callable[[int, int], None]
 """Called with (texts embedded so far, texts to embed)."""
 
 FILES_PER_TRANSACTION = 64
-TEXTS_PER_CHUNK = 128
+TEXTS_PER_CHUNK = 512
 
 
 @dataclass
