@@ -11,7 +11,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU build from this machine's disk, never a CUDA download
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# llama-cpp-python compiles (~10 min on 2 cores, then pip caches the wheel); a native build
+	# uses AMX instructions that crash on some CPUs at the first matrix multiply
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 ## The app's main job on the bundled demo graph (this repository is a Logseq graph).

@@ -17,6 +17,8 @@ from notegraph.errors import NotegraphError
 from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
 from notegraph.journal import Captured, capture
+from notegraph.llm import LLM, ModelStatus
+from notegraph.llm.choose import choose_llm, statuses
 from notegraph.logseq.graph import Graph
 from notegraph.logseq.writer import render, render_block_source
 from notegraph.model import Page
@@ -91,6 +93,7 @@ class Notebook:
         self._embedder = embedder
         self._vectors = VectorCache()
         self.ranking: Ranking = DEFAULT_RANKING
+        self._llm: LLM | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, settings: Settings | None = None,
@@ -195,6 +198,20 @@ class Notebook:
         """A worker thread that embeds whatever changed each time it is woken (started once now)."""
         return EmbedWorker(lambda: Store(self.index_path, self.graph.root), self.embedder, on_report, on_error,
                            progress).start()
+
+    # -- the language model ---------------------------------------------------------------
+    @property
+    def llm(self) -> LLM:
+        """The model that answers: Ollama when configured and there, else the embedded one."""
+        if self._llm is None:
+            self._llm = choose_llm(self.settings.llm, self.settings.ollama_model)
+        return self._llm
+
+    def use_llm(self, llm: LLM) -> None:
+        self._llm = llm
+
+    def model_statuses(self) -> list[ModelStatus]:
+        return statuses(self.settings.llm or "auto", self.settings.ollama_model)
 
     def embed_status(self) -> EmbedStatus:
         db = self.store.db

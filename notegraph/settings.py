@@ -5,8 +5,8 @@ own environment. Nothing happens at import time.
 
 | source | keys |
 |---|---|
-| ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``embedder``, ``[sprint] start``, ``[sprint] days`` |
-| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY``, ``NOTEGRAPH_EMBEDDER`` |
+| ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``embedder``, ``llm``, ``ollama_model``, ``[sprint] start``, ``[sprint] days`` |
+| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY``, ``NOTEGRAPH_EMBEDDER``, ``NOTEGRAPH_LLM``, ``NOTEGRAPH_OLLAMA_MODEL``, ``OLLAMA_HOST`` |
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ class Settings:
     """Pretend today is this day (``$NOTEGRAPH_TODAY``): for demos and tests."""
     config_file: Path | None = None
     embedder: str | None = None
+    llm: str | None = None
+    """``auto`` (default), ``ollama`` or ``embedded`` (``$NOTEGRAPH_LLM``, ``llm = ...``)."""
+    ollama_model: str | None = None
+    """The Ollama chat model (``$NOTEGRAPH_OLLAMA_MODEL``, ``ollama_model = ...``); default llama3.2."""
     """``minilm`` (built in, the default) or ``ollama:MODEL`` (``$NOTEGRAPH_EMBEDDER``, ``embedder = ...``)."""
 
     def current_day(self) -> dt.date:
@@ -85,6 +89,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         today=_date(env.get("NOTEGRAPH_TODAY"), "NOTEGRAPH_TODAY"),
         config_file=config_path,
         embedder=env.get("NOTEGRAPH_EMBEDDER") or (str(data["embedder"]) if data.get("embedder") else None),
+        llm=env.get("NOTEGRAPH_LLM") or (str(data["llm"]) if data.get("llm") else None),
+        ollama_model=env.get("NOTEGRAPH_OLLAMA_MODEL") or (str(data["ollama_model"]) if data.get("ollama_model")
+                                                           else None),
     )
 
 

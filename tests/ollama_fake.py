@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -22,6 +24,10 @@ class FakeOllama:
         """``models``: name → kind ("embed" or "chat")."""
         self.models = models if models is not None else {"nomic-embed-text:latest": "embed"}
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.replies: deque[str | list[dict[str, Any]]] = deque()
+        """Scripted chat replies, in order: text (streamed a word at a time) or a list of tool calls."""
+        self.die_after: int | None = None
+        """Drop the connection after this many streamed chunks of the next reply."""
         self._encoder: Any = None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -81,7 +87,12 @@ class FakeOllama:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append((self.path, body))
                 model = body.get("model", "")
-                if self.path == "/api/embed":
+                if self.path == "/api/chat":
+                    if not fake.has(model):
+                        self._json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
+                        return
+                    self._chat(model, body)
+                elif self.path == "/api/embed":
                     if not fake.has(model):
                         self._json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
                         return
@@ -90,5 +101,42 @@ class FakeOllama:
                                      "load_duration": 10, "prompt_eval_count": sum(len(t.split()) for t in texts)})
                 else:
                     self._json(404, {"error": "not found"})
+
+            def _chat(self, model: str, body: dict[str, Any]) -> None:
+                reply = fake.replies.popleft() if fake.replies else "I have no scripted reply."
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                final = {"model": model, "created_at": stamp, "message": {"role": "assistant", "content": ""},
+                         "done": True, "done_reason": "stop", "total_duration": 1000, "load_duration": 10,
+                         "prompt_eval_count": 10, "prompt_eval_duration": 10, "eval_count": 5,
+                         "eval_duration": 100}
+                if isinstance(reply, list):
+                    chunks = [{"model": model, "created_at": stamp, "done": False,
+                               "message": {"role": "assistant", "content": "", "tool_calls": reply}}]
+                else:
+                    words = reply.split(" ")
+                    chunks = [{"model": model, "created_at": stamp, "done": False,
+                               "message": {"role": "assistant", "content": w + (" " if i < len(words) - 1 else "")}}
+                              for i, w in enumerate(words)]
+                if not body.get("stream", True):
+                    text = "".join(c["message"]["content"] for c in chunks)
+                    message = {"role": "assistant", "content": text}
+                    if isinstance(reply, list):
+                        message["tool_calls"] = reply
+                    self._json(200, {**final, "message": message})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                die_after, fake.die_after = fake.die_after, None
+                for n, chunk in enumerate([*chunks, final]):
+                    if die_after is not None and n >= die_after:
+                        self.wfile.flush()
+                        self.connection.shutdown(2)  # the server dies mid-stream
+                        return
+                    line = json.dumps(chunk).encode() + b"\n"
+                    self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
 
         return Handler

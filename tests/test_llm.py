@@ -1,0 +1,114 @@
+"""Language model backends: the embedded Gemma model for real, Ollama over its HTTP API."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from notegraph.cli.main import cli
+from notegraph.errors import NotegraphError
+from notegraph.llm import Message, complete
+from notegraph.llm.choose import choose_llm, embedded, statuses
+from notegraph.llm.embedded import render_gemma
+from notegraph.llm.ollama_llm import OllamaLLM
+from tests.ollama_fake import FakeOllama
+
+CHAT = {"llama3.2:latest": "chat", "nomic-embed-text:latest": "embed"}
+
+
+def test_gemma_turns_are_written_out_for_a_base_model() -> None:
+    prompt = render_gemma([Message("system", "Use only the notes."), Message("user", "What is int8?"),
+                           Message("assistant", "A format."), Message("user", "Why?")])
+    assert prompt == ("<start_of_turn>user\nUse only the notes.\n\nWhat is int8?<end_of_turn>\n"
+                      "<start_of_turn>model\nA format.<end_of_turn>\n"
+                      "<start_of_turn>user\nWhy?<end_of_turn>\n<start_of_turn>model\n")
+
+
+def test_embedded_model_generates_and_can_be_cancelled() -> None:
+    llm = embedded()
+    assert llm.backend == "embedded" and llm.status().available
+    text = complete(llm, [Message("user", "Name three colours of the rainbow.")], max_tokens=24)
+    assert text.strip() and "<end_of_turn>" not in text
+    assert llm.count_tokens("hello world") >= 2
+    cancel = threading.Event()
+    pieces = []
+    for piece in llm.stream([Message("user", "Write a long story about a lighthouse.")], max_tokens=200,
+                            cancel=cancel):
+        pieces.append(piece)
+        if len(pieces) == 3:
+            cancel.set()
+    assert len(pieces) == 3
+
+
+def test_ollama_streams_a_chat_through_the_official_client() -> None:
+    with FakeOllama(CHAT) as server:
+        server.replies.append("Quantization halves memory [1].")
+        llm = OllamaLLM("llama3.2", host=server.host)
+        pieces = list(llm.stream([Message("system", "s"), Message("user", "q")], max_tokens=50, stop=["\n\n"]))
+        assert pieces == ["Quantization ", "halves ", "memory ", "[1]."]
+        path, body = server.requests[-1]
+        assert path == "/api/chat" and body["model"] == "llama3.2" and body["stream"] is True
+        assert body["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "q"}]
+        assert body["options"]["num_predict"] == 50 and body["options"]["stop"] == ["\n\n"]
+
+
+def test_ollama_tool_calls_arrive_as_structured_calls() -> None:
+    with FakeOllama(CHAT) as server:
+        server.replies.append([{"function": {"name": "search", "arguments": {"query": "dark theme"}}}])
+        llm = OllamaLLM("llama3.2", host=server.host)
+        tools = [{"type": "function", "function": {"name": "search", "description": "find blocks",
+                                                   "parameters": {"type": "object", "properties": {
+                                                       "query": {"type": "string"}}, "required": ["query"]}}}]
+        calls = [c for r in llm.chat([{"role": "user", "content": "q"}], tools=tools) for c in
+                 (r.message.tool_calls or [])]
+        assert calls[0].function.name == "search" and calls[0].function.arguments == {"query": "dark theme"}
+        assert server.requests[-1][1]["tools"][0]["function"]["name"] == "search"
+
+
+def test_ollama_failures_say_what_to_run() -> None:
+    with FakeOllama({}) as server:
+        with pytest.raises(NotegraphError) as missing:
+            complete(OllamaLLM("llama3.2", host=server.host), [Message("user", "q")])
+        assert missing.value.hint == "ollama pull llama3.2"
+    with FakeOllama(CHAT) as server:
+        server.replies.append("one two three four five six")
+        server.die_after = 2
+        got: list[str] = []
+        with pytest.raises(NotegraphError, match="stopped answering mid-answer"):
+            for piece in OllamaLLM("llama3.2", host=server.host).stream([Message("user", "q")]):
+                got.append(piece)
+        assert got == ["one ", "two "]  # what arrived before the server died
+        host = server.host
+    with pytest.raises(NotegraphError) as down:
+        complete(OllamaLLM("llama3.2", host=host, timeout=2), [Message("user", "q")])
+    assert down.value.hint == "start it with `ollama serve`, or set OLLAMA_HOST"
+
+
+def test_auto_prefers_ollama_when_it_has_the_model() -> None:
+    with FakeOllama(CHAT) as server:
+        chosen = choose_llm("auto", "llama3.2", server.host)
+        assert (chosen.backend, chosen.model) == ("ollama", "llama3.2")
+        assert choose_llm("auto", "qwen2.5:7b", server.host).backend == "embedded"
+        with pytest.raises(NotegraphError) as err:
+            choose_llm("ollama", "qwen2.5:7b", server.host)
+        assert err.value.hint == "ollama pull qwen2.5:7b"
+        assert choose_llm("embedded", "llama3.2", server.host).backend == "embedded"
+        rows = statuses("auto", "llama3.2", server.host)
+        assert [(r.backend, r.available) for r in rows] == [("ollama", True), ("embedded", True)]
+        assert "Ollama 0.12.6" in rows[0].detail
+    assert choose_llm("auto", "llama3.2", "http://127.0.0.1:9").backend == "embedded"
+
+
+def test_models_command_shows_what_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeOllama(CHAT) as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        result = CliRunner().invoke(cli, ["models", "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["using"] == "ollama: llama3.2"
+        monkeypatch.setenv("NOTEGRAPH_OLLAMA_MODEL", "mistral")
+        text = CliRunner().invoke(cli, ["models"]).stdout
+        assert "fix: ollama pull mistral" in text and "using: embedded" in text
