@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -16,6 +16,7 @@ from notegraph.embed import Embedder, make_embedder
 from notegraph.errors import NotegraphError
 from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
+from notegraph.agent.ask import RELEVANT, Answer, answer
 from notegraph.journal import Captured, capture
 from notegraph.llm import LLM, ModelStatus
 from notegraph.llm.choose import choose_llm, statuses
@@ -41,7 +42,7 @@ from notegraph.semantic import DEFAULT_RANKING, Ranking, VectorCache, allowed_bl
 from notegraph.settings import Settings, index_path_for, load_settings, resolve_graph_path
 from notegraph.store import Store
 from notegraph.store import vectors as vector_sql
-from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options
+from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options, window_in_text
 from notegraph.watch import GraphWatcher
 
 
@@ -212,6 +213,31 @@ class Notebook:
 
     def model_statuses(self) -> list[ModelStatus]:
         return statuses(self.settings.llm or "auto", self.settings.ollama_model)
+
+    def ask(self, question: str, filters: Filters = Filters(), *, on_token: Callable[[str], None] | None = None,
+            cancel: threading.Event | None = None, sources: int = 12) -> Answer:
+        """A cited answer from the notes. A time expression in the question ("last two weeks",
+        "in October") becomes a journal date filter unless ``filters`` already has a window."""
+        text = question
+        if filters.window is None:
+            window, rest = window_in_text(question, self.today(), self.sprints())
+            if window is not None:
+                filters = replace(filters, window=window)
+                text = rest or question
+        self.embed(max_texts=AUTO_EMBED_TEXTS)
+        hits = self.search(text, filters, mode="hybrid", limit=sources)
+        if filters.window is not None and not any((h.score or 0) >= RELEVANT for h in hits):
+            # "what did I do last week?": nothing is *about* the question, but the window is the answer
+            hits = [replace(h, score=None) for h in find_blocks(self.store, filters, limit=sources)]
+        uuids = self.block_uuids([h.rowid for h in hits])
+        return answer(question, hits, uuids, self.llm, window=filters.window, on_token=on_token, cancel=cancel)
+
+    def block_uuids(self, rowids: list[int]) -> dict[int, str]:
+        if not rowids:
+            return {}
+        rows = self.store.db.execute(f"SELECT rowid, uuid FROM blocks WHERE uuid IS NOT NULL AND rowid IN "
+                                     f"({', '.join('?' * len(rowids))})", rowids).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def embed_status(self) -> EmbedStatus:
         db = self.store.db

@@ -127,3 +127,27 @@ def window_from_options(since: str | None, from_: str | None, to: str | None, to
     if start and end and start > end:
         raise NotegraphError(f"the window starts ({start}) after it ends ({end})", "swap --from and --to")
     return DateWindow(start, end)
+
+
+_NUMBERS = r"\d+|" + "|".join(k for k in _NUMBER_WORDS if k not in ("a", "an"))
+_IN_TEXT = re.compile(
+    r"\b(?:(?:in|during|over|for|from)\s+)?(?:the\s+)?("
+    rf"(?:last|past)\s+(?:{_NUMBERS})\s+(?:days?|weeks?|months?|years?)"
+    r"|(?:the\s+)?past\s+(?:day|week|month|year)"
+    r"|today|yesterday|this\s+week|last\s+week|this\s+month|last\s+month|this\s+year|this\s+sprint|last\s+sprint"
+    r"|in\s+(?:" + "|".join(_MONTHS) + r")"
+    r")\b", re.IGNORECASE)
+
+
+def window_in_text(text: str, today: dt.date, sprints: Sprints | None = None) -> tuple[DateWindow | None, str]:
+    """A time expression inside a question ("what did I read in October?") and the question without it."""
+    m = _IN_TEXT.search(text)
+    if not m:
+        return None, text
+    phrase = m.group(1)
+    try:
+        window = parse_window(re.sub(r"^(?:the\s+)", "", phrase, flags=re.IGNORECASE), today, sprints)
+    except NotegraphError:
+        return None, text
+    rest = (text[:m.start()] + text[m.end():]).strip()
+    return window, " ".join(rest.split())

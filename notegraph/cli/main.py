@@ -47,9 +47,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from notegraph.cli import capture, graph_commands, index_commands, model_commands, query_commands
+    from notegraph.cli import (agent_commands, capture, graph_commands, index_commands, model_commands,
+                               query_commands)
 
-    for module in (graph_commands, capture, index_commands, query_commands, model_commands):
+    for module in (graph_commands, capture, index_commands, query_commands, agent_commands, model_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -9,6 +9,7 @@ always there; it is not clever, and nothing around it pretends it is.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -23,10 +24,16 @@ STOPS = (TURN_END, "<start_of_turn>", "<eos>")
 
 
 def render_gemma(messages: Sequence[Message]) -> str:
-    """Gemma's turn format. Gemma has no system role: the system text opens the first user turn."""
+    """Gemma's turn format. Gemma has no system role: the system text opens the first user turn.
+
+    A last message from the assistant is a prefill: its turn stays open and the model continues it.
+    """
     system = "\n\n".join(m.content for m in messages if m.role == "system")
     parts: list[str] = []
     pending_system = system
+    prefill = messages[-1].content if messages and messages[-1].role == "assistant" else None
+    if prefill is not None:
+        messages = messages[:-1]
     for m in messages:
         if m.role == "system":
             continue
@@ -35,7 +42,23 @@ def render_gemma(messages: Sequence[Message]) -> str:
         if role == "user" and pending_system:
             content, pending_system = f"{pending_system}\n\n{content}", ""
         parts.append(f"<start_of_turn>{role}\n{content}{TURN_END}\n")
-    return "".join(parts) + "<start_of_turn>model\n"
+    return "".join(parts) + "<start_of_turn>model\n" + (prefill or "")
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class EmbeddedLLM:
@@ -74,8 +97,9 @@ class EmbeddedLLM:
                 target = self.model_dir / package.MODEL_NAME
             # assemble() joins the GGUF from the chunk packages once; later calls find the file.
             path = target if target is not None and target.exists() else package.assemble(target)
-            self._llama = Llama(model_path=str(path), n_ctx=self.context_tokens, n_threads=self.threads,
-                                verbose=False)
+            with _quiet_stderr():  # llama.cpp prints notes to fd 2 even with verbose=False
+                self._llama = Llama(model_path=str(path), n_ctx=self.context_tokens, n_threads=self.threads,
+                                    verbose=False)
             # Free it before the interpreter tears down the C bindings it needs to do so.
             atexit.register(self.close)
         return self._llama

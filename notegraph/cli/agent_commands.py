@@ -1,0 +1,63 @@
+"""Commands that ask the local model: ``ask``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+import click
+
+from notegraph.agent.ask import Answer
+from notegraph.cli.common import filter_options, graph_option, index_option, make_filters, open_fresh
+
+
+def print_sources(result: Answer) -> None:
+    cited = {s.n for s in result.citations}
+    click.echo(click.style("\nSources", bold=True) + click.style(f"  ({result.backend}: {result.model})", dim=True))
+    for source in result.sources:
+        hit = source.hit
+        mark = click.style(f"[{source.n}]", fg="green" if source.n in cited else None, bold=source.n in cited)
+        trail = " › ".join(line.split("\n", 1)[0][:40] for line in hit.breadcrumb)
+        where = click.style(f"{hit.file}:{hit.line}" + (f" (({source.uuid}))" if source.uuid else ""), dim=True)
+        click.echo(f"{mark} {click.style(hit.page, fg='cyan')}{' › ' + trail if trail else ''}")
+        click.echo(f"    {hit.content.splitlines()[0] if hit.content else ''}  {where}")
+    if result.removed_citations:
+        numbers = ", ".join(f"[{n}]" for n in result.removed_citations)
+        click.echo(click.style(f"removed {numbers} from the answer: the model cited sources it was not given",
+                               fg="yellow"), err=True)
+
+
+@click.command("ask")
+@click.argument("question", nargs=-1, required=True)
+@graph_option
+@index_option
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the answer, citations and sources as one JSON object.")
+def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
+        exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
+        since: str | None, from_: str | None, to: str | None, as_json: bool) -> None:
+    """Answer QUESTION from your notes, citing them as [n]; time words ("last week") filter the journal."""
+    notebook = open_fresh(graph_opt, index_path)
+    filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
+    cancel = threading.Event()
+
+    def show(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    try:
+        result = notebook.ask(" ".join(question), filters, on_token=None if as_json else show, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    click.echo()
+    if result.window:
+        click.echo(click.style(f"journal days {result.window.describe()}", dim=True))
+    print_sources(result)
+
+
+COMMANDS = [ask]
