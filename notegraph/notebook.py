@@ -17,6 +17,12 @@ from notegraph.errors import NotegraphError
 from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
 from notegraph.agent.ask import RELEVANT, Answer, answer
+from notegraph.agent.report import SprintReport, gather, write_prose
+from notegraph.agent.report import render as render_report
+from notegraph.errors import FileChangedOnDiskError
+from notegraph.journal import page_file_for
+from notegraph.logseq.page import parse_text
+from notegraph.logseq.writer import stamp_file, write_atomic
 from notegraph.journal import Captured, capture
 from notegraph.llm import LLM, ModelStatus
 from notegraph.llm.choose import choose_llm, statuses
@@ -231,6 +237,50 @@ class Notebook:
             hits = [replace(h, score=None) for h in find_blocks(self.store, filters, limit=sources)]
         uuids = self.block_uuids([h.rowid for h in hits])
         return answer(question, hits, uuids, self.llm, window=filters.window, on_token=on_token, cancel=cancel)
+
+    def sprint_report(self, *, weeks: int = 2, end: dt.date | None = None,
+                      on_section: Callable[[str], None] | None = None,
+                      cancel: threading.Event | None = None) -> SprintReport:
+        """The report for the ``weeks`` ending on ``end`` (default today): facts from the index, prose by the model."""
+        end = end or self.today()
+        window = DateWindow(end - dt.timedelta(days=7 * weeks - 1), end)
+        self.embed(max_texts=AUTO_EMBED_TEXTS)
+        days = [(dt.date(d // 10000, d // 100 % 100, d % 100), name) for name, d in self.store.db.execute(
+            "SELECT name, journal_day FROM pages WHERE journal_day BETWEEN ? AND ? ORDER BY journal_day",
+            [window.start.year * 10000 + window.start.month * 100 + window.start.day if window.start else 0,
+             end.year * 10000 + end.month * 100 + end.day]).fetchall()]
+        start_ns = dt.datetime.combine(window.start or end, dt.time()).timestamp() * 1e9
+        edited = [r[0] for r in self.store.db.execute(
+            "SELECT p.name FROM files f JOIN pages p ON p.file = f.path WHERE p.journal_day IS NULL "
+            "AND f.mtime_ns >= ? AND p.name NOT LIKE 'Sprint Report/%' ORDER BY p.name", [start_ns]).fetchall()]
+        sections, done, still_open, tagged, logged = gather(
+            window, days, lambda text, filters, n: self.search(text, filters, limit=n, mode="semantic"),
+            lambda filters, n: find_blocks(self.store, filters, limit=n, order="file"), self.block_uuids,
+            self.graph.config.report_tags, edited)
+        llm = self.llm
+        for section in sections:
+            if cancel is not None and cancel.is_set():
+                break
+            if on_section:
+                on_section(section.title)
+            if section.title != "Time logged":
+                section.prose = write_prose(section, llm, cancel)
+        return SprintReport(window, days, sections, done, still_open, tagged, edited, logged, llm.backend, llm.model)
+
+    def write_report(self, report: SprintReport, *, force: bool = False) -> Path:
+        """Save the report as a new page (never over an existing one unless ``force``), atomically."""
+        file = page_file_for(self.graph, report.title)
+        text = render_report(report, self.graph.config.bullet_indentation, self.today())
+        page = parse_text(file.rel, text, self.graph.config)
+        if page.errors or not page.blocks:
+            raise NotegraphError(f"the report did not read back as a Logseq page ({'; '.join(page.errors)})",
+                                 "report this bug; print the report without --write meanwhile")
+        current = stamp_file(file.path)
+        if current is not None and not force:
+            raise FileChangedOnDiskError(f"{file.rel} exists already; nothing was written",
+                                         "pass --force to replace it, or --end another day")
+        write_atomic(file.path, text.encode("utf-8"), current)
+        return file.path
 
     def block_uuids(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:

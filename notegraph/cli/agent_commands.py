@@ -60,4 +60,43 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
     print_sources(result)
 
 
-COMMANDS = [ask]
+@click.group("report")
+def report() -> None:
+    """Reports drafted by the local model over facts computed from the graph."""
+
+
+@report.command("sprint")
+@graph_option
+@index_option
+@click.option("--weeks", default=2, show_default=True, help="How many weeks the sprint covers.")
+@click.option("--end", "end", help="The sprint's last day (YYYY-MM-DD; default today).")
+@click.option("--write", is_flag=True, help="Save the report as a page of the graph.")
+@click.option("--force", is_flag=True, help="With --write: replace a report page that exists already.")
+def report_sprint(graph_opt: str | None, index_path: str | None, weeks: int, end: str | None, write: bool,
+                  force: bool) -> None:
+    """The research-sprint report: journals, tasks, watched tags, what was read, built, failed and learned."""
+    import datetime as dt
+
+    from notegraph.agent.report import render as render_report
+    from notegraph.errors import NotegraphError
+
+    notebook = open_fresh(graph_opt, index_path)
+    try:
+        last = dt.date.fromisoformat(end) if end else None
+    except ValueError:
+        raise NotegraphError(f"--end {end!r} is not a date", "write it as YYYY-MM-DD") from None
+    if weeks < 1:
+        raise NotegraphError("--weeks must be at least 1", "e.g. --weeks 2")
+
+    def progress(title: str) -> None:
+        click.echo(click.style(f"writing: {title}", dim=True), err=True)
+
+    result = notebook.sprint_report(weeks=weeks, end=last, on_section=progress)
+    if write:
+        path = notebook.write_report(result, force=force)
+        click.echo(f"wrote {path.relative_to(notebook.root)} ([[{result.title}]]; {result.backend}: {result.model})")
+        return
+    click.echo(render_report(result, "  ", notebook.today()), nl=False)
+
+
+COMMANDS = [ask, report]

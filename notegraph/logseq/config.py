@@ -39,6 +39,8 @@ class GraphConfig:
     """``:notegraph/sprint-start`` (YYYY-MM-DD): when one of this graph's sprints began."""
     sprint_days: int | None = None
     """``:notegraph/sprint-days``: how long this graph's sprints are."""
+    report_tags: tuple[str, ...] = ("ai/predictions",)
+    """``:notegraph/report-tags``: tags whose blocks the sprint report lists (with their subtrees)."""
     errors: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -118,6 +120,8 @@ def config_from_edn_text(text: str) -> GraphConfig:
         bullet_indentation=indentation,
         sprint_start=text_value("notegraph/sprint-start", "") or None,
         sprint_days=values["notegraph/sprint-days"] if isinstance(values.get("notegraph/sprint-days"), int) else None,
+        report_tags=tuple(str(t).lstrip("#") for t in values["notegraph/report-tags"] if isinstance(t, str))
+        if _is_collection(values.get("notegraph/report-tags")) else ("ai/predictions",),
     )
 
 
