@@ -16,7 +16,8 @@ from notegraph.embed import Embedder, make_embedder
 from notegraph.errors import NotegraphError
 from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
-from notegraph.agent.ask import RELEVANT, Answer, answer
+from notegraph.agent.ask import RELEVANT, Answer, Source, answer
+from notegraph.agent.summarize import summarize as summarize_sources
 from notegraph.agent.report import SprintReport, gather, write_prose
 from notegraph.agent.report import render as render_report
 from notegraph.errors import FileChangedOnDiskError
@@ -281,6 +282,31 @@ class Notebook:
                                          "pass --force to replace it, or --end another day")
         write_atomic(file.path, text.encode("utf-8"), current)
         return file.path
+
+    def summarize(self, page: str | None = None, filters: Filters = Filters(), *,
+                  on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
+                  limit: int = 400) -> Answer:
+        """A cited summary of a page, or of the blocks the filters select (a tag, a window)."""
+        if page is not None:
+            info = self.page(page)
+            filters = replace(filters, pages=(info.key,))
+            what = info.name
+        else:
+            if filters.is_empty():
+                raise NotegraphError("nothing to summarise", "name a PAGE, or pass --tag T or --since WINDOW")
+            what = ", ".join([*(f"#{t}" for t in filters.tags), *(filters.window.describe() for _ in [0]
+                                                                   if filters.window)]) or "the selection"
+        hits = find_blocks(self.store, filters, limit=limit, order="file")
+        if page is not None and not hits:
+            # a page that exists only as links: its linked references are what there is to summarise
+            page = None
+            hits = find_blocks(self.store, replace(filters, pages=(), refs=(info.key,)), limit=limit, order="file")
+        if page is None:
+            hits.sort(key=lambda h: (h.journal_day or dt.date.min, h.file, h.line))
+        uuids = self.block_uuids([h.rowid for h in hits])
+        sources = [Source(n, hit, uuids.get(hit.rowid)) for n, hit in enumerate(hits, start=1)
+                   if hit.content.strip()]
+        return summarize_sources(what, sources, self.llm, on_token=on_token, cancel=cancel)
 
     def block_uuids(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:

@@ -16,7 +16,7 @@ from notegraph.cli.main import cli
 from notegraph.llm.choose import embedded
 from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.notebook import Notebook
-from notegraph.search import Hit
+from notegraph.search import Filters, Hit
 from notegraph.timewindow import DateWindow, window_in_text
 from tests.conftest import REPO
 from tests.ollama_fake import FakeOllama
@@ -125,3 +125,26 @@ def test_cli_ask_json(demo: Notebook, monkeypatch: pytest.MonkeyPatch) -> None:
     numbers = {s["n"] for s in data["sources"]}
     assert all(c["n"] in numbers for c in data["citations"])
     assert any("dark theme" in " ".join(s["breadcrumb"]) + s["content"] for s in data["sources"][:3])
+
+
+def test_summarize_map_reduces_when_the_material_does_not_fit(demo: Notebook) -> None:
+    with FakeOllama({"llama3.2:latest": "chat"}) as server:
+        llm = OllamaLLM("llama3.2", host=server.host, context_tokens=900)
+        demo.use_llm(llm)
+        for _ in range(20):
+            server.replies.append("Part: tried hybrid search [1].")
+        result = demo.summarize("RAG Prototype")
+        chats = [body for path, body in server.requests if path == "/api/chat"]
+        assert len(chats) >= 3  # at least two parts and the reduce step
+        assert "Partial summaries" in chats[-1]["messages"][1]["content"]
+        assert result.text == "Part: tried hybrid search [1]." and [c.n for c in result.citations] == [1]
+        assert len(result.sources) > 20 and all("RAG Prototype" in s.hit.content for s in result.sources)
+
+
+def test_summarize_with_the_embedded_model_never_shows_an_echo(demo: Notebook) -> None:
+    demo.use_llm(embedded())
+    shown: list[str] = []
+    result = demo.summarize(None, Filters(tags=("rust/libraries",)), on_token=shown.append)
+    assert len(result.sources) == 6 and all(c in result.sources for c in result.citations)
+    assert "".join(shown) == result.text  # streamed only after the check
+    assert not result.text or "[1] (" not in result.text

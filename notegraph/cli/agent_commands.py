@@ -60,6 +60,34 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
     print_sources(result)
 
 
+@click.command("summarize")
+@click.argument("page", required=False)
+@graph_option
+@index_option
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the summary, citations and sources as JSON.")
+def summarize(page: str | None, graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
+              exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
+              since: str | None, from_: str | None, to: str | None, as_json: bool) -> None:
+    """Summarise PAGE, or the blocks of a --tag / --since window, citing them as [n]."""
+    notebook = open_fresh(graph_opt, index_path)
+    filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
+
+    def show(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    result = notebook.summarize(page, filters, on_token=None if as_json else show)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    click.echo()
+    if not result.text and not result.found_nothing:
+        click.echo(click.style(f"({result.model} wrote no usable summary; the sources below are the material)",
+                               fg="yellow"), err=True)
+    print_sources(result)
+
+
 @click.group("report")
 def report() -> None:
     """Reports drafted by the local model over facts computed from the graph."""
@@ -99,4 +127,4 @@ def report_sprint(graph_opt: str | None, index_path: str | None, weeks: int, end
     click.echo(render_report(result, "  ", notebook.today()), nl=False)
 
 
-COMMANDS = [ask, report]
+COMMANDS = [ask, summarize, report]
