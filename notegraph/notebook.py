@@ -18,6 +18,8 @@ from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, 
 from notegraph.index.executor import Indexer, IndexReport, Progress
 from notegraph.agent.ask import RELEVANT, Answer, Source, answer
 from notegraph.agent.summarize import summarize as summarize_sources
+from notegraph.agent.tools import Step, agent_answer, supports_tools
+from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.agent.report import SprintReport, gather, write_prose
 from notegraph.agent.report import render as render_report
 from notegraph.errors import FileChangedOnDiskError
@@ -222,9 +224,14 @@ class Notebook:
         return statuses(self.settings.llm or "auto", self.settings.ollama_model)
 
     def ask(self, question: str, filters: Filters = Filters(), *, on_token: Callable[[str], None] | None = None,
-            cancel: threading.Event | None = None, sources: int = 12) -> Answer:
+            on_step: Callable[[Step], None] | None = None, cancel: threading.Event | None = None,
+            sources: int = 12, agent: bool = True) -> Answer:
         """A cited answer from the notes. A time expression in the question ("last two weeks",
-        "in October") becomes a journal date filter unless ``filters`` already has a window."""
+        "in October") becomes a journal date filter unless ``filters`` already has a window.
+
+        With an Ollama model that can call tools (and ``agent``), the model looks things up
+        itself through read-only tools, each step reported to ``on_step``; otherwise the
+        fixed pipeline retrieves and the model answers from what was retrieved."""
         text = question
         if filters.window is None:
             window, rest = window_in_text(question, self.today(), self.sprints())
@@ -232,12 +239,15 @@ class Notebook:
                 filters = replace(filters, window=window)
                 text = rest or question
         self.embed(max_texts=AUTO_EMBED_TEXTS)
+        llm = self.llm
+        if agent and isinstance(llm, OllamaLLM) and supports_tools(llm):
+            return agent_answer(question, self, llm, filters, on_token=on_token, on_step=on_step, cancel=cancel)
         hits = self.search(text, filters, mode="hybrid", limit=sources)
         if filters.window is not None and not any((h.score or 0) >= RELEVANT for h in hits):
             # "what did I do last week?": nothing is *about* the question, but the window is the answer
             hits = [replace(h, score=None) for h in find_blocks(self.store, filters, limit=sources)]
         uuids = self.block_uuids([h.rowid for h in hits])
-        return answer(question, hits, uuids, self.llm, window=filters.window, on_token=on_token, cancel=cancel)
+        return answer(question, hits, uuids, llm, window=filters.window, on_token=on_token, cancel=cancel)
 
     def sprint_report(self, *, weeks: int = 2, end: dt.date | None = None,
                       on_section: Callable[[str], None] | None = None,

@@ -21,7 +21,7 @@ VERSION = "0.12.6"
 
 class FakeOllama:
     def __init__(self, models: dict[str, str] | None = None) -> None:
-        """``models``: name → kind ("embed" or "chat")."""
+        """``models``: name → kind ("embed", "chat", or "tools" for a chat model that calls tools)."""
         self.models = models if models is not None else {"nomic-embed-text:latest": "embed"}
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.replies: deque[str | list[dict[str, Any]]] = deque()
@@ -87,7 +87,16 @@ class FakeOllama:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append((self.path, body))
                 model = body.get("model", "")
-                if self.path == "/api/chat":
+                if self.path == "/api/show":
+                    if not fake.has(model):
+                        self._json(404, {"error": f"model '{model}' not found"})
+                        return
+                    kind = fake.models.get(model) or fake.models.get(f"{model}:latest")
+                    self._json(200, {"modelfile": "", "parameters": "", "template": "{{ .Prompt }}",
+                                     "details": {"family": "llama"}, "model_info": {},
+                                     "capabilities": {"embed": ["embedding"], "chat": ["completion"],
+                                                      "tools": ["completion", "tools"]}[kind or "chat"]})
+                elif self.path == "/api/chat":
                     if not fake.has(model):
                         self._json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
                         return

@@ -148,3 +148,26 @@ def test_summarize_with_the_embedded_model_never_shows_an_echo(demo: Notebook) -
     assert len(result.sources) == 6 and all(c in result.sources for c in result.citations)
     assert "".join(shown) == result.text  # streamed only after the check
     assert not result.text or "[1] (" not in result.text
+
+
+def test_a_tool_calling_model_looks_things_up_itself(demo: Notebook) -> None:
+    with FakeOllama({"qwen2.5:latest": "tools"}) as server:
+        server.replies.append([{"function": {"name": "search", "arguments": {"query": "dark theme"}}}])
+        server.replies.append([{"function": {"name": "read_block", "arguments": {"n": "1"}}}])
+        server.replies.append("There are three dark themes [1]. Also [40].")
+        demo.use_llm(OllamaLLM("qwen2.5", host=server.host))
+        steps: list[Any] = []
+        result = demo.ask("do we ship a dark theme?", on_step=steps.append)
+        assert [s.tool for s in steps] == ["search", "read_block"]
+        assert steps[0].arguments == {"query": "dark theme"} and steps[0].summary.endswith("blocks")
+        chats = [body for path, body in server.requests if path == "/api/chat"]
+        assert len(chats) == 3 and chats[0]["tools"][0]["function"]["name"] == "search"
+        tool_reply = chats[1]["messages"][-1]
+        assert tool_reply["role"] == "tool" and tool_reply["content"].startswith("[1] (")
+        assert result.text == "There are three dark themes [1]. Also."
+        assert result.removed_citations == [40] and result.citations == [result.sources[0]]
+        assert "dark theme" in (result.sources[0].hit.content + " ".join(result.sources[0].hit.breadcrumb)).lower()
+        # --no-agent: the same model answers through the fixed pipeline
+        server.replies.append("Fixed pipeline answer [1].")
+        fixed = demo.ask("do we ship a dark theme?", agent=False)
+        assert fixed.text == "Fixed pipeline answer [1]."

@@ -9,6 +9,7 @@ import threading
 import click
 
 from notegraph.agent.ask import Answer
+from notegraph.agent.tools import describe
 from notegraph.cli.common import filter_options, graph_option, index_option, make_filters, open_fresh
 
 
@@ -33,10 +34,11 @@ def print_sources(result: Answer) -> None:
 @graph_option
 @index_option
 @filter_options
+@click.option("--no-agent", is_flag=True, help="Never let the model call tools; retrieve, then answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer, citations and sources as one JSON object.")
 def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
         exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
-        since: str | None, from_: str | None, to: str | None, as_json: bool) -> None:
+        since: str | None, from_: str | None, to: str | None, no_agent: bool, as_json: bool) -> None:
     """Answer QUESTION from your notes, citing them as [n]; time words ("last week") filter the journal."""
     notebook = open_fresh(graph_opt, index_path)
     filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
@@ -47,7 +49,9 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
         sys.stdout.flush()
 
     try:
-        result = notebook.ask(" ".join(question), filters, on_token=None if as_json else show, cancel=cancel)
+        result = notebook.ask(" ".join(question), filters, on_token=None if as_json else show, cancel=cancel,
+                              on_step=lambda step: click.echo(click.style(f"→ {describe(step)}", dim=True), err=True),
+                              agent=not no_agent)
     except KeyboardInterrupt:
         cancel.set()
         raise
