@@ -10,12 +10,24 @@ import click
 
 from notegraph.logseq.export import page_record
 from notegraph.cli.common import graph_argument, open_notebook
+from notegraph.notebook import Notebook
 
 @click.command("open")
 @graph_argument
-def open_graph(graph: str | None) -> None:
-    """Open GRAPH (for now: print an overview of it)."""
+@click.option("--summary", is_flag=True, help="Print an overview of the graph instead of opening the app.")
+def open_graph(graph: str | None, summary: bool) -> None:
+    """Open GRAPH in the terminal app (or print an overview with --summary, or when not in a terminal)."""
     notebook = open_notebook(graph)
+    if not summary and sys.stdout.isatty() and sys.stdin.isatty():
+        # Textual costs ~0.3 s to import: only when the app really opens.
+        from notegraph.tui.app import run
+
+        run(notebook)
+        return
+    print_summary(notebook)
+
+
+def print_summary(notebook: Notebook) -> None:
     summary = notebook.summary()
     click.echo(f"graph    {summary.root}")
     click.echo(f"pages    {summary.pages} files, {summary.journals} journal days"
