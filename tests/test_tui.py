@@ -59,6 +59,9 @@ def test_opens_on_todays_journal_and_moves_between_days(demo: Notebook) -> None:
             assert "no entry yet" in text_of(app, "#journal-title")
             assert await until(pilot, lambda: "blocks" in text_of(app, "#status"))
             assert "636 blocks" in text_of(app, "#status")
+            # which model answers, and the fix for the one that is missing
+            assert await until(pilot, lambda: "model: embedded gemma-3-270m" in text_of(app, "#status"))
+            assert "ollama: ollama serve" in text_of(app, "#status")
     run(scenario)
 
 

@@ -176,6 +176,28 @@ class NotegraphApp(App[None]):
         self.post_message(IndexUpdated(f"{len(report.plan.new) + len(report.plan.changed)} files read"))
         if self._watch:
             self.call_from_thread(self._start_watching)
+        self.probe_models()
+
+    @work(thread=True, exclusive=True, group="models")
+    def probe_models(self) -> None:
+        """Which model will answer, and what is missing (Ollama probed with a short timeout)."""
+        try:
+            rows = self.notebook.model_statuses()
+        except Exception as exc:
+            self.post_message(WorkFailed(exc))
+            return
+        usable = next((r for r in rows if r.available), None)
+        missing = [r for r in rows if not r.available and r.fix]
+        text = f"model: {usable.backend} {usable.model.split(' (')[0]}" if usable else "model: none available"
+        if missing:
+            fix = missing[0].fix or ""
+            text += f" · {missing[0].backend}: {fix.split('`')[1] if '`' in fix else fix}"
+        self.call_from_thread(self._set_model_status, text)
+
+    def _set_model_status(self, text: str) -> None:
+        if self.status.model.startswith("model: not loaded"):
+            self.status.model = text
+        self.refresh_status()
 
     def _start_watching(self) -> None:
         def on_update(report: Any) -> None:
