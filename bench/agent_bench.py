@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.table import print_rows
 from notegraph.llm.choose import embedded
 from notegraph.notebook import Notebook
 from notegraph.settings import load_settings
@@ -63,11 +64,7 @@ def run() -> list[tuple[str, str]]:
 
 def main() -> None:
     rows = run()
-    width = max(len(label) for label, _ in rows)
-    print(f"{'agent benchmark (embedded model, demo graph)':<{width}}  result")
-    print("-" * (width + 40))
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+    print_rows("agent benchmark (embedded model, demo graph)", rows)
 
 
 if __name__ == "__main__":

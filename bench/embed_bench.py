@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.synthetic import write_graph
+from bench.table import print_rows
 from notegraph.embed.sentence import MiniLMEmbedder
 from notegraph.index.embedding import EmbeddingJob
 from notegraph.notebook import Notebook
@@ -143,11 +144,7 @@ def first_query() -> list[tuple[str, str]]:
 
 def main() -> None:
     rows = throughput() + first_query() + latency(420) + latency(4200)
-    width = max(len(label) for label, _ in rows)
-    print(f"{'embedding benchmark':<{width}}  result")
-    print("-" * (width + 40))
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+    print_rows("embedding benchmark", rows)
 
 
 if __name__ == "__main__":

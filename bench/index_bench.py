@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from bench.synthetic import write_graph
+from bench.table import print_rows
 from notegraph.index.executor import IndexReport
 from notegraph.notebook import Notebook
 from notegraph.search import Filters
@@ -114,8 +115,4 @@ def run(files: int = 4200, edits: int = 50, queries: int = 50) -> list[tuple[str
 
 def main() -> None:
     rows = run()
-    width = max(len(label) for label, _ in rows)
-    print(f"{'index benchmark':<{width}}  result")
-    print("-" * (width + 50))
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+    print_rows("index benchmark", rows)

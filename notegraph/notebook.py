@@ -50,6 +50,7 @@ from notegraph.search import (
 from notegraph.semantic import DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, keyword_rank, rank_blocks
 from notegraph.settings import Settings, index_path_for, load_settings, resolve_graph_path
 from notegraph.store import Store
+from notegraph.store.rows import day_number
 from notegraph.store import vectors as vector_sql
 from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options, window_in_text
 from notegraph.watch import GraphWatcher
@@ -258,8 +259,7 @@ class Notebook:
         self.embed(max_texts=AUTO_EMBED_TEXTS)
         days = [(dt.date(d // 10000, d // 100 % 100, d % 100), name) for name, d in self.store.db.execute(
             "SELECT name, journal_day FROM pages WHERE journal_day BETWEEN ? AND ? ORDER BY journal_day",
-            [window.start.year * 10000 + window.start.month * 100 + window.start.day if window.start else 0,
-             end.year * 10000 + end.month * 100 + end.day]).fetchall()]
+            [day_number(window.start), day_number(end)]).fetchall()]
         start_ns = dt.datetime.combine(window.start or end, dt.time()).timestamp() * 1e9
         edited = [r[0] for r in self.store.db.execute(
             "SELECT p.name FROM files f JOIN pages p ON p.file = f.path WHERE p.journal_day IS NULL "
@@ -304,8 +304,8 @@ class Notebook:
         else:
             if filters.is_empty():
                 raise NotegraphError("nothing to summarise", "name a PAGE, or pass --tag T or --since WINDOW")
-            what = ", ".join([*(f"#{t}" for t in filters.tags), *(filters.window.describe() for _ in [0]
-                                                                   if filters.window)]) or "the selection"
+            parts = [f"#{t}" for t in filters.tags] + ([filters.window.describe()] if filters.window else [])
+            what = ", ".join(parts) or "the selection"
         hits = find_blocks(self.store, filters, limit=limit, order="file")
         if page is not None and not hits:
             # a page that exists only as links: its linked references are what there is to summarise
@@ -324,6 +324,10 @@ class Notebook:
         rows = self.store.db.execute(f"SELECT rowid, uuid FROM blocks WHERE uuid IS NOT NULL AND rowid IN "
                                      f"({', '.join('?' * len(rowids))})", rowids).fetchall()
         return {r[0]: r[1] for r in rows}
+
+    def pending_embeddings(self) -> int:
+        """Blocks waiting for their vector (cheap: what a status line shows)."""
+        return vector_sql.pending_blocks(self.store.db)
 
     def embed_status(self) -> EmbedStatus:
         db = self.store.db

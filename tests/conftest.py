@@ -57,3 +57,25 @@ def graph_copy(tmp_path: Path):  # type: ignore[no-untyped-def]
         return target
 
     return make
+
+
+def copy_demo(root: Path) -> Path:
+    """A writable copy of the bundled demo graph (its journals and config) at ``root``."""
+    shutil.copytree(REPO / "journals", root / "journals")
+    shutil.copytree(REPO / "logseq", root / "logseq")
+    return root
+
+
+@pytest.fixture
+def demo_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``demo_notebook("2026-11-22")``: the demo graph copied, indexed and embedded, with today pinned."""
+    from notegraph.notebook import Notebook
+
+    def make(today: str) -> Notebook:
+        monkeypatch.setenv("NOTEGRAPH_TODAY", today)
+        notebook = Notebook.open(copy_demo(tmp_path / "demo"))
+        notebook.index()
+        notebook.embed()
+        return notebook
+
+    return make

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from pathlib import Path
-from typing import Any
+from typing import Callable, Any
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +16,6 @@ from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.notebook import Notebook
 from notegraph.search import Filters, Hit
 from notegraph.timewindow import DateWindow, window_in_text
-from tests.conftest import REPO
 from tests.ollama_fake import FakeOllama
 
 
@@ -54,15 +51,8 @@ def test_time_words_in_a_question_become_a_window() -> None:
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Notebook:
-    root = tmp_path / "demo"
-    shutil.copytree(REPO / "journals", root / "journals")
-    shutil.copytree(REPO / "logseq", root / "logseq")
-    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
-    notebook = Notebook.open(root)
-    notebook.index()
-    notebook.embed()
-    return notebook
+def demo(demo_notebook: Callable[[str], Notebook]) -> Notebook:
+    return demo_notebook("2026-11-22")
 
 
 def test_ask_with_the_embedded_model_cites_only_retrieved_blocks(demo: Notebook) -> None:

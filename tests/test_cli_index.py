@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,14 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from notegraph.cli.main import cli
-from tests.conftest import REPO
-
-
-def demo_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "graph"
-    shutil.copytree(REPO / "journals", root / "journals")
-    shutil.copytree(REPO / "logseq", root / "logseq")
-    return root
+from tests.conftest import copy_demo
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> "click.testing.Result":  # type: ignore[name-defined]
@@ -29,7 +21,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> "click.testing.Result"
 
 
 def test_index_then_search_json(tmp_path: Path) -> None:
-    root = demo_copy(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     first = run("index", str(root), "--no-embed")
     assert first.exit_code == 0, first.output
     assert "27 files, 27 pages" in first.stdout and "27 new" in first.stdout
@@ -44,7 +36,7 @@ def test_index_then_search_json(tmp_path: Path) -> None:
 
 
 def test_search_sees_edits_without_a_manual_index(tmp_path: Path) -> None:
-    root = demo_copy(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     run("index", str(root), "--no-embed")
     with open(root / "journals/2026_11_22.md", "a") as fh:
         fh.write("- zebrafish appeared in my notes today\n")
@@ -53,7 +45,7 @@ def test_search_sees_edits_without_a_manual_index(tmp_path: Path) -> None:
 
 
 def test_tags_tree_backlinks_and_tasks(tmp_path: Path) -> None:
-    root = demo_copy(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     env = {"NOTEGRAPH_GRAPH": str(root), "NOTEGRAPH_TODAY": "2026-11-23"}
     tree = run("tags", "--tree", env=env)
     assert tree.exit_code == 0, tree.output
@@ -71,7 +63,7 @@ def test_tags_tree_backlinks_and_tasks(tmp_path: Path) -> None:
 
 
 def test_index_rebuild_and_separate_index_path(tmp_path: Path) -> None:
-    root = demo_copy(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     index = tmp_path / "elsewhere.db"
     result = run("index", str(root), "--index", str(index), "--no-embed")
     assert result.exit_code == 0 and index.exists()
@@ -106,7 +98,7 @@ class _Lines:
 
 
 def test_watch_prints_updates_and_stops_on_sigterm(tmp_path: Path) -> None:
-    root = demo_copy(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     env = {**os.environ, "NOTEGRAPH_CACHE_DIR": str(tmp_path / "cache")}
     proc = _cli("watch", str(root), env=env)
     lines = _Lines(proc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,14 +12,7 @@ from notegraph.index.executor import Indexer
 from notegraph.logseq.graph import Graph
 from notegraph.notebook import Notebook
 from notegraph.store import Store
-from tests.conftest import FIXTURES, REPO
-
-
-def copy_demo(tmp_path: Path) -> Path:
-    root = tmp_path / "graph"
-    shutil.copytree(REPO / "journals", root / "journals")
-    shutil.copytree(REPO / "logseq", root / "logseq")
-    return root
+from tests.conftest import FIXTURES, copy_demo
 
 
 def fresh_dump(root: Path, tmp_path: Path) -> dict:  # type: ignore[type-arg]
@@ -35,7 +27,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_cold_index_matches_the_export(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     notebook = Notebook.open(root, index=tmp_path / "i.db")
     report = notebook.index()
     assert len(report.plan.new) == 27 and not report.errors
@@ -49,7 +41,7 @@ def test_cold_index_matches_the_export(tmp_path: Path) -> None:
 
 
 def test_index_writes_nothing_into_the_graph_folder(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     before = snapshot(root)
     notebook = Notebook.open(root)
     notebook.index()
@@ -58,7 +50,7 @@ def test_index_writes_nothing_into_the_graph_folder(tmp_path: Path) -> None:
 
 
 def test_second_run_reads_nothing(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     notebook = Notebook.open(root, index=tmp_path / "i.db")
     notebook.index()
     again = notebook.index()
@@ -66,7 +58,7 @@ def test_second_run_reads_nothing(tmp_path: Path) -> None:
 
 
 def test_editing_one_block_rewrites_only_that_block(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     notebook = Notebook.open(root, index=tmp_path / "i.db")
     notebook.index()
     db = notebook.store.db
@@ -83,7 +75,7 @@ def test_editing_one_block_rewrites_only_that_block(tmp_path: Path) -> None:
 
 
 def test_rename_keeps_rows_and_identity(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     notebook = Notebook.open(root, index=tmp_path / "i.db")
     notebook.index()
     db = notebook.store.db
@@ -97,7 +89,7 @@ def test_rename_keeps_rows_and_identity(tmp_path: Path) -> None:
 
 
 def test_delete_removes_every_row(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     notebook = Notebook.open(root, index=tmp_path / "i.db")
     notebook.index()
     (root / "journals/2026_11_03.md").unlink()
@@ -137,7 +129,7 @@ def test_unreadable_and_broken_files_are_reported_and_skipped(tmp_path: Path) ->
 
 
 def test_corrupt_index_is_moved_aside_and_rebuilt(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     index = tmp_path / "i.db"
     index.write_bytes(b"this is not a database at all" * 100)
     notebook = Notebook.open(root, index=index)
@@ -160,7 +152,7 @@ def test_index_of_another_graph_is_not_reused(tmp_path: Path) -> None:
 
 
 def test_truncated_database_is_rebuilt(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     index = tmp_path / "i.db"
     notebook = Notebook.open(root, index=index)
     notebook.index()
@@ -176,7 +168,7 @@ def test_truncated_database_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_locked_database_is_waited_for(tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
+    root = copy_demo(tmp_path / "graph")
     index = tmp_path / "i.db"
     Notebook.open(root, index=index).index()
     (root / "journals/2026_11_03.md").write_text("- changed\n")

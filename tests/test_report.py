@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import datetime as dt
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,20 +17,12 @@ from notegraph.llm.choose import embedded
 from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.logseq.graph import Graph
 from notegraph.notebook import Notebook
-from tests.conftest import REPO
 from tests.ollama_fake import FakeOllama
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Notebook:
-    root = tmp_path / "demo"
-    shutil.copytree(REPO / "journals", root / "journals")
-    shutil.copytree(REPO / "logseq", root / "logseq")
-    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
-    notebook = Notebook.open(root)
-    notebook.index()
-    notebook.embed()
-    return notebook
+def demo(demo_notebook: Callable[[str], Notebook]) -> Notebook:
+    return demo_notebook("2026-11-22")
 
 
 def test_quoted_blocks_are_neither_tasks_nor_tags_nor_properties() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -17,7 +16,7 @@ from notegraph.embed.sentence import MiniLMEmbedder
 from notegraph.errors import NotegraphError
 from notegraph.notebook import Notebook
 from notegraph.search import Filters
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_demo
 from tests.ollama_fake import FakeOllama
 
 
@@ -340,10 +339,7 @@ def test_cli_search_modes_queries_file_and_similar(tmp_path: Path) -> None:
 
 
 def test_demo_graph_answers_in_other_words(tmp_path: Path) -> None:
-    root = tmp_path / "demo"
-    shutil.copytree(REPO / "journals", root / "journals")
-    shutil.copytree(REPO / "logseq", root / "logseq")
-    notebook = open_notebook(root)
+    notebook = open_notebook(copy_demo(tmp_path / "demo"))
     notebook.embed()
     hits = notebook.search("squeezing weights to 8 bits", mode="hybrid", limit=5)
     assert any("8 bits" in h.content for h in hits[:2])

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import pytest
 
 from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.notebook import Notebook
-from tests.conftest import REPO
 from tests.ollama_fake import FakeOllama
 
 from notegraph.tui.app import NotegraphApp
@@ -30,15 +27,8 @@ async def until(pilot: Any, condition: Callable[[], bool], seconds: float = 30) 
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Notebook:
-    root = tmp_path / "demo"
-    shutil.copytree(REPO / "journals", root / "journals")
-    shutil.copytree(REPO / "logseq", root / "logseq")
-    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
-    notebook = Notebook.open(root)
-    notebook.index()
-    notebook.embed()
-    return notebook
+def demo(demo_notebook: Callable[[str], Notebook]) -> Notebook:
+    return demo_notebook("2026-11-20")
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:

@@ -17,9 +17,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
-from notegraph.agent.ask import Source, check_citations, prompt
+from notegraph.agent.ask import CITATION, Source, check_citations, prompt
+from notegraph.embed.context import TAG, TAG_LINK
 from notegraph.llm import LLM, Message
-from notegraph.search import OPEN_MARKERS, Filters, Hit
+from notegraph.search import ALL_MARKERS, OPEN_MARKERS, Filters, Hit
 from notegraph.timewindow import DateWindow
 
 THEMES = (
@@ -31,9 +32,7 @@ THEMES = (
 EVIDENCE_PER_SECTION = 6
 RELEVANT = 0.2
 _CLOCK = re.compile(r"CLOCK:\s*\[[^\]]*\]--\[[^\]]*\]\s*=>\s*(\d+):(\d\d):(\d\d)")
-_MARKER = re.compile(r"^(?:TODO|DOING|LATER|NOW|DONE|WAITING|WAIT|CANCELED|CANCELLED|IN-PROGRESS|STARTED)\s+"
-                     r"(?:\[#[ABC]\]\s+)?")
-_TAG = re.compile(r"(?<![\w#])#(\[\[[^\]]+\]\]|[^\s#,!?'\":\[\]()]+)")
+_MARKER = re.compile(r"^(?:" + "|".join(ALL_MARKERS) + r")\s+(?:\[#[ABC]\]\s+)?")
 
 Search = Callable[[str, Filters, int], list[Hit]]
 Blocks = Callable[[Filters, int], list[Hit]]
@@ -78,7 +77,7 @@ def quote(text: str) -> str:
     not count as a task or a tagged block), no ``key::`` that would read as a property."""
     line = text.split("\n", 1)[0].strip()
     line = _MARKER.sub("", line)
-    line = _TAG.sub(lambda m: m.group(1).strip("[]"), line)
+    line = TAG.sub(lambda m: m.group(1), TAG_LINK.sub(lambda m: m.group(1), line))
     line = line.lstrip("#").strip()
     return line.replace("::", ": :")
 
@@ -165,7 +164,7 @@ def _cite_links(prose: str, section: Section) -> str:
     def swap(m: re.Match[str]) -> str:
         numbers = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
         return " ".join(link(section.evidence[n - 1]) for n in numbers if 0 < n <= len(section.evidence))
-    return re.sub(r"\[(\d+(?:\s*,\s*\d+)*)\]", swap, prose)
+    return CITATION.sub(swap, prose)
 
 
 def render(report: SprintReport, indent: str = "\t", generated: dt.date | None = None) -> str:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from notegraph.agent.ask import SYSTEM, Answer, CitationStream, Source, check_citations, source_text
 from notegraph.errors import NotegraphError
-from notegraph.search import Filters, Hit
+from notegraph.search import Filters, Hit, hits_for
+from notegraph.timewindow import DateWindow
 
 if TYPE_CHECKING:
     from notegraph.llm.ollama_llm import OllamaLLM
@@ -103,14 +104,10 @@ class ToolBox:
                 family = nb.store.db.execute(
                     "SELECT rowid FROM blocks WHERE file = ? AND (parent_id = ? OR id = ?) ORDER BY position",
                     [hit.file, hit.id, _parent_id(nb, hit)]).fetchall()
-                from notegraph.search import hits_for
-
                 related = hits_for(nb.store, [(r[0], 0.0) for r in family])
                 return self._listing([hit, *related]), f"{len(related)} related blocks"
             if name == "list_journals":
                 start, end = dt.date.fromisoformat(str(args["start"])), dt.date.fromisoformat(str(args["end"]))
-                from notegraph.timewindow import DateWindow
-
                 hits = nb.search("", Filters(window=DateWindow(start, end)), limit=200)
                 firsts: dict[str, Hit] = {}
                 for h in sorted(hits, key=lambda h: (h.journal_day or dt.date.min, h.line)):

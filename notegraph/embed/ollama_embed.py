@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, Sequence
 
 from notegraph.errors import NotegraphError
+from notegraph.ollama_api import make_client, ollama_errors, ollama_host
 
 if TYPE_CHECKING:
     from notegraph.embed import Matrix
 
 # Models trained with task prefixes want them (nomic-embed-text's model card).
 _PREFIXES = {"nomic-embed-text": ("search_document: ", "search_query: ")}
-
-
-def ollama_host() -> str:
-    return os.environ.get("OLLAMA_HOST") or "http://127.0.0.1:11434"
 
 
 class OllamaEmbedder:
@@ -34,26 +30,11 @@ class OllamaEmbedder:
 
     def _call(self, texts: list[str]) -> "Matrix":
         import numpy as np
-        import ollama
 
         if self._client is None:
-            self._client = ollama.Client(host=self.host, timeout=self.timeout)
-        try:
+            self._client = make_client(self.host, self.timeout)
+        with ollama_errors(self.host, self.model, self.timeout, "embed"):
             response = self._client.embed(model=self.model, input=texts)
-        except ollama.ResponseError as exc:
-            if exc.status_code == 404:
-                raise NotegraphError(f"the Ollama server at {self.host} does not have the model {self.model}",
-                                     f"ollama pull {self.model}") from exc
-            raise NotegraphError(f"Ollama could not embed with {self.model}: {exc.error}",
-                                 "check `ollama ps` and the server log") from exc
-        except (ConnectionError, OSError) as exc:
-            raise NotegraphError(f"no Ollama server answers at {self.host} ({exc})",
-                                 "start it with `ollama serve`, or set OLLAMA_HOST") from exc
-        except Exception as exc:  # httpx errors (timeouts, refused connections) are not OSError
-            if type(exc).__module__.startswith("httpx"):
-                raise NotegraphError(f"no Ollama server answers at {self.host} ({exc})",
-                                     "start it with `ollama serve`, or set OLLAMA_HOST") from exc
-            raise
         vectors = np.asarray(response["embeddings"], dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise NotegraphError(f"Ollama returned {len(vectors)} embeddings for {len(texts)} texts",

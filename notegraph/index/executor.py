@@ -17,7 +17,6 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from notegraph.index.plan import ChangePlan, Indexed, Stat, find_suspects, plan_changes

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Iterator, Sequence
 
-from notegraph.embed.ollama_embed import ollama_host
-from notegraph.errors import NotegraphError
+from notegraph.ollama_api import make_client, ollama_errors, ollama_host
 from notegraph.llm import Message, ModelStatus
 
 
@@ -47,9 +46,7 @@ class OllamaLLM:
 
     def _get_client(self) -> Any:
         if self._client is None:
-            import ollama
-
-            self._client = ollama.Client(host=self.host, timeout=self.timeout)
+            self._client = make_client(self.host, self.timeout)
         return self._client
 
     def count_tokens(self, text: str) -> int:
@@ -58,13 +55,10 @@ class OllamaLLM:
     def chat(self, messages: Sequence[dict[str, Any]], *, tools: Sequence[dict[str, Any]] | None = None,
              max_tokens: int = 512, stop: Sequence[str] = (), cancel: threading.Event | None = None) -> Iterator[Any]:
         """Raw streamed chat responses (for the tool-calling loop)."""
-        import httpx
-        import ollama
-
         options = {"num_predict": max_tokens, "num_ctx": self.context_tokens, "temperature": 0.2}
         if stop:
             options["stop"] = list(stop)  # type: ignore[assignment]
-        try:
+        with ollama_errors(self.host, self.model, self.timeout, "answer"):
             responses = self._get_client().chat(model=self.model, messages=list(messages), tools=tools,
                                                 stream=True, options=options)
             for response in responses:
@@ -74,21 +68,6 @@ class OllamaLLM:
                         close()
                     return
                 yield response
-        except ollama.ResponseError as exc:
-            if exc.status_code == 404:
-                raise NotegraphError(f"the Ollama server at {self.host} does not have the model {self.model}",
-                                     f"ollama pull {self.model}") from exc
-            raise NotegraphError(f"Ollama could not answer with {self.model}: {exc.error}",
-                                 "check `ollama ps` and the server log") from exc
-        except (ConnectionError, httpx.ConnectError) as exc:
-            raise NotegraphError(f"no Ollama server answers at {self.host}",
-                                 "start it with `ollama serve`, or set OLLAMA_HOST") from exc
-        except httpx.TimeoutException as exc:
-            raise NotegraphError(f"the Ollama server at {self.host} did not answer within {self.timeout:.0f} s",
-                                 f"check `ollama ps`; a first call loads {self.model}, which can take a while") from exc
-        except httpx.HTTPError as exc:
-            raise NotegraphError(f"the Ollama server at {self.host} stopped answering mid-answer ({exc})",
-                                 "check the server log, then ask again") from exc
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, stop: Sequence[str] = (),
                cancel: threading.Event | None = None) -> Iterator[str]:

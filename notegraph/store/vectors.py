@@ -42,17 +42,18 @@ def version(db: Database) -> int:
     return int(row[0]) if row else 0
 
 
+_SIGNATURES = "SELECT f.path, f.sha256 || char(0) || coalesce(p.name, '') FROM files f " \
+              "LEFT JOIN pages p ON p.file = f.path"
+
+
 def file_signatures(db: Database) -> dict[str, str]:
     """What each indexed file's pieces must be built from: its content and its page's name."""
-    rows = db.execute("SELECT f.path, f.sha256, coalesce(p.name, '') FROM files f "
-                      "LEFT JOIN pages p ON p.file = f.path").fetchall()
-    return {path: f"{sha}\x00{name}" for path, sha, name in rows}
+    return dict(db.execute(_SIGNATURES).fetchall())
 
 
 def file_signatures_for(db: Database, file: str) -> str | None:
-    row = db.execute("SELECT f.sha256, coalesce(p.name, '') FROM files f LEFT JOIN pages p ON p.file = f.path "
-                     "WHERE f.path = ?", [file]).fetchone()
-    return f"{row[0]}\x00{row[1]}" if row else None
+    row = db.execute(_SIGNATURES + " WHERE f.path = ?", [file]).fetchone()
+    return str(row[1]) if row else None
 
 
 def embedded_signatures(db: Database) -> dict[str, str]:

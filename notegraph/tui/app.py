@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, ListItem, ListView, Select, Static, TabbedContent, TabPane
 
+from notegraph.logseq.graph import GraphFile
 from notegraph.notebook import SEARCH_MODES, Notebook
 from notegraph.search import HIGHLIGHT, Hit
 from notegraph.tui.render import block_text, inline
@@ -235,9 +236,8 @@ class NotegraphApp(App[None]):
 
     def refresh_status(self) -> None:
         try:
-            counts = self.notebook.store.counts()
-            embed = self.notebook.embed_status()
-            self.status.blocks, self.status.pending = counts["blocks"], embed.pending
+            self.status.blocks = self.notebook.store.counts()["blocks"]
+            self.status.pending = self.notebook.pending_embeddings()
         except Exception:  # the index is being created: keep the last numbers
             pass
         pending = f", {self.status.pending} to embed" if self.status.pending else ""
@@ -266,11 +266,10 @@ class NotegraphApp(App[None]):
 
     # -- pages ------------------------------------------------------------------------
     def show_page(self, file: str) -> None:
-        graph = self.notebook.graph
-        target = next((f for f in graph.files() if f.rel == file), None)
-        if target is None:
+        target = GraphFile(self.notebook.root / file, file)
+        if not target.path.exists():
             return
-        page = graph.read(target)
+        page = self.notebook.graph.read(target)
         self.shown_page = file
         self.query_one("#page-title", Label).update(page.name)
         text = outline(list(page.blocks))
