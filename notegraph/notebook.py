@@ -12,25 +12,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from notegraph.embed import Embedder, make_embedder
-from notegraph.errors import NotegraphError
-from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
-from notegraph.index.executor import Indexer, IndexReport, Progress
 from notegraph.agent.ask import RELEVANT, Answer, Source, answer
-from notegraph.agent.summarize import summarize as summarize_sources
-from notegraph.agent.tools import Step, agent_answer, supports_tools
-from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.agent.report import SprintReport, gather, write_prose
 from notegraph.agent.report import render as render_report
-from notegraph.errors import FileChangedOnDiskError
-from notegraph.journal import page_file_for
-from notegraph.logseq.page import parse_text
-from notegraph.logseq.writer import stamp_file, write_atomic
-from notegraph.journal import Captured, capture
+from notegraph.agent.summarize import summarize as summarize_sources
+from notegraph.agent.tools import Step, agent_answer, supports_tools
+from notegraph.embed import Embedder, make_embedder
+from notegraph.errors import FileChangedOnDiskError, NotegraphError
+from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
+from notegraph.index.executor import Indexer, IndexReport, Progress
+from notegraph.journal import Captured, capture, page_file_for
 from notegraph.llm import LLM, ModelStatus
 from notegraph.llm.choose import choose_llm, statuses
+from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.logseq.graph import Graph
-from notegraph.logseq.writer import render, render_block_source
+from notegraph.logseq.page import parse_text
+from notegraph.logseq.writer import render, render_block_source, stamp_file, write_atomic
 from notegraph.model import Page
 from notegraph.search import (
     Filters,
@@ -50,8 +47,8 @@ from notegraph.search import (
 from notegraph.semantic import DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, keyword_rank, rank_blocks
 from notegraph.settings import Settings, index_path_for, load_settings, resolve_graph_path
 from notegraph.store import Store
-from notegraph.store.rows import day_number
 from notegraph.store import vectors as vector_sql
+from notegraph.store.rows import day_number
 from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options, window_in_text
 from notegraph.watch import GraphWatcher
 
