@@ -144,14 +144,17 @@ def page_name_for(rel_path: str, config: GraphConfig, title_property: str | None
     return PageName(title, names.page_key(title), day)
 
 
-def _detect_style(text: str, headings: list[Heading], lines: list[str]) -> tuple[str, str]:
+def _detect_style(text: str, headings: list[Heading], lines: list[str], default_indent: str) -> tuple[str, str]:
+    """(line ending, indentation unit) of a file; a file with no nested block yet follows the config."""
     newline = "\r\n" if "\r\n" in text[:65536] else "\n"
     indent = ""
     for h in headings:
         if h.level_spaces > 1:
             indent = lines[h.line][:h.level_spaces - 1]
             break
-    if not indent or indent.startswith("\t"):
+    if not indent:
+        unit = default_indent
+    elif indent.startswith("\t"):
         unit = "\t"
     else:
         widths = sorted({h.level_spaces - 1 for h in headings if h.level_spaces > 1})
@@ -237,7 +240,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
         parent = name.name.rsplit("/", 1)[0]
         if parent.strip():
             namespace = names.page_key(parent)
-    newline, unit = _detect_style(text, headings, lines)
+    newline, unit = _detect_style(text, headings, lines, config.bullet_indentation)
     if any(b.level > MAX_DEPTH_WARNING for b in blocks):
         errors.append(f"outline nests deeper than {MAX_DEPTH_WARNING} levels")
     return Page(

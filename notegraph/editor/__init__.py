@@ -1,0 +1,1 @@
+"""Editing outlines: rows and operations, byte-exact rendering, merging outside changes, saving."""
