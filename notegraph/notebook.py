@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -18,18 +19,21 @@ from notegraph.agent.report import render as render_report
 from notegraph.agent.summarize import summarize as summarize_sources
 from notegraph.agent.tools import Step, agent_answer, supports_tools
 from notegraph.embed import Embedder, make_embedder
+from notegraph.editor.session import EditSession
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
 from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
-from notegraph.journal import Captured, capture, page_file_for
+from notegraph.journal import Captured, capture, journal_file_for, page_file_for
 from notegraph.llm import LLM, ModelStatus
 from notegraph.llm.choose import choose_llm, statuses
 from notegraph.llm.ollama_llm import OllamaLLM
-from notegraph.logseq.graph import Graph
+from notegraph.logseq.graph import Graph, GraphFile
+from notegraph.logseq.names import page_key
 from notegraph.logseq.page import parse_text
 from notegraph.logseq.writer import render, render_block_source, stamp_file, write_atomic
 from notegraph.model import Page
 from notegraph.search import (
+    complete_names,
     Filters,
     Hit,
     PageGroup,
@@ -40,7 +44,9 @@ from notegraph.search import (
     hits_for,
     keyword_search,
     resolve_page,
+    TagNode,
     tag_counts,
+    tag_tree,
     tasks,
     unlinked_references,
 )
@@ -377,6 +383,63 @@ class Notebook:
 
     def tag_counts(self, filters: Filters = Filters()) -> dict[str, int]:
         return tag_counts(self.store, filters)
+
+    def complete(self, partial: str, *, tags: bool = False, limit: int = 8) -> list[str]:
+        """Page names (or tags) matching what was typed after ``[[`` (or ``#``)."""
+        return complete_names(self.store, partial, tags=tags, limit=limit)
+
+    def link_unlinked(self, name: str) -> int:
+        """Turn each plain-text mention of the page (or an alias) into a link, as Logseq's
+        "Link" button does: the first mention in each block becomes ``[[as written]]``.
+        Each file is saved through an edit session (atomic, merged with outside changes)."""
+        info = self.page(name)
+        names = sorted({info.name, *info.aliases}, key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w\[#])(" + "|".join(re.escape(n) for n in names) + r")(?![\w\]])",
+                             re.IGNORECASE)
+        by_file: dict[str, set[int]] = {}
+        for group in unlinked_references(self.store, info):
+            for hit in group.hits:
+                by_file.setdefault(hit.file, set()).add(hit.line)
+        linked = 0
+        for rel, lines in by_file.items():
+            session = self.edit_file(rel)
+            for index, block in enumerate(session.base.blocks):
+                if block.line in lines and not block.pre_block:
+                    content = pattern.sub(lambda m: f"[[{m.group(1)}]]", block.content, count=1)
+                    if content != block.content:
+                        session.outline.set_content(index, content)
+                        linked += 1
+            session.save()
+        if linked:
+            self.fresh()
+        return linked
+
+    def journal_days(self, limit: int = 60) -> list[dt.date]:
+        """The most recent days that have a journal page, newest first."""
+        rows = self.store.db.execute("SELECT journal_day FROM pages WHERE journal_day IS NOT NULL "
+                                     "ORDER BY journal_day DESC LIMIT ?", [limit]).fetchall()
+        return [dt.date(d // 10000, d // 100 % 100, d % 100) for (d,) in rows]
+
+    def tag_tree(self, filters: Filters = Filters()) -> list[TagNode]:
+        return tag_tree(tag_counts(self.store, filters))
+
+    def namespace_children(self, name: str) -> list[str]:
+        """Pages directly under ``name`` in its namespace (``a/b`` for ``a``)."""
+        key = page_key(name)
+        return [row[0] for row in self.store.db.execute(
+            "SELECT name FROM pages WHERE namespace = ? ORDER BY key", [key]).fetchall()]
+
+    def report_text(self, report: SprintReport) -> str:
+        """The report as the Logseq page :meth:`write_report` would save."""
+        return render_report(report, self.graph.config.bullet_indentation, self.today())
+
+    def edit_journal(self, day: dt.date) -> EditSession:
+        """The journal of ``day`` open for editing (its file is created by the first save with text)."""
+        return EditSession(journal_file_for(self.graph, day), self.graph.config)
+
+    def edit_file(self, rel: str) -> EditSession:
+        """A file of the graph (path relative to its root) open for editing."""
+        return EditSession(GraphFile(self.root / rel, rel), self.graph.config)
 
     def page(self, name: str) -> PageInfo:
         page = resolve_page(self.store, name)

@@ -388,3 +388,28 @@ def block_by_reference(store: Store, ref: str) -> int | None:
         if row:
             return int(row[0])
     return None
+
+
+def complete_names(store: Store, partial: str, *, tags: bool = False, limit: int = 8) -> list[str]:
+    """Page names (or tags) for ``[[``/``#`` completion: names starting with ``partial`` first,
+    then names containing it; the most referenced first within each group.
+
+    Pages that are only linked (no file yet) are pages too; their spelling is taken from
+    a block that links them, since the index keeps their lower-cased key only."""
+    needle = partial.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    table, column = ("tags", "tag") if tags else ("refs", "page_key")
+    rows = store.db.execute(
+        f"SELECT {column}, count(*) AS uses, min(block) FROM {table} WHERE {column} LIKE ? ESCAPE '\\' "
+        f"AND {column} NOT IN (SELECT key FROM pages WHERE journal_day IS NOT NULL) "
+        f"GROUP BY {column} ORDER BY ({column} NOT LIKE ? ESCAPE '\\'), uses DESC, {column} LIMIT ?",
+        [f"%{needle}%", f"{needle}%", limit]).fetchall()
+    names = []
+    for key, _, block in rows:
+        spelled = store.db.execute("SELECT name FROM pages WHERE key = ?", [key]).fetchone()
+        if spelled is None:
+            content = store.db.execute("SELECT content FROM blocks WHERE rowid = ?", [block]).fetchone()
+            found = re.search(r"(?:\[\[|#)(" + re.escape(key) + r")(?=\]\]|[\s,.!?]|$)",
+                              content[0] if content else "", re.IGNORECASE)
+            spelled = (found.group(1),) if found else (key,)
+        names.append(spelled[0])
+    return names

@@ -151,3 +151,23 @@ def window_in_text(text: str, today: dt.date, sprints: Sprints | None = None) ->
         return None, text
     rest = (text[:m.start()] + text[m.end():]).strip()
     return window, " ".join(rest.split())
+
+
+_RELATIVE_DAY = re.compile(r"^([+-]\d+)$|^(\d+)\s+days?\s+ago$")
+
+
+def parse_day(text: str, today: dt.date, sprints: Sprints | None = None) -> dt.date:
+    """One day from what a person types: a date, today/yesterday/tomorrow, -3, 3 days ago,
+    or the first day of a window (last week, this sprint, november)."""
+    phrase = " ".join(text.lower().split())
+    if phrase in ("", "today"):
+        return today
+    if phrase == "tomorrow":
+        return today + dt.timedelta(days=1)
+    m = _RELATIVE_DAY.match(phrase)
+    if m:
+        return today + dt.timedelta(days=int(m.group(1)) if m.group(1) else -int(m.group(2)))
+    window = parse_window(phrase, today, sprints)
+    if window.start is None:
+        raise NotegraphError(f"cannot read {text!r} as a day", "type a date like 2026-11-01, yesterday or -3")
+    return window.start

@@ -11,11 +11,21 @@ from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.notebook import Notebook
 from tests.ollama_fake import FakeOllama
 
+from textual.widgets import Static
+
 from notegraph.tui.app import NotegraphApp
+from notegraph.tui.outline_view import OutlineView
 
 
 def text_of(app: NotegraphApp, selector: str) -> str:
     return str(app.query_one(selector).content)  # type: ignore[attr-defined]
+
+
+def outline_text(app: NotegraphApp, which: str = "journal") -> str:
+    """What the outline shows: rendered rows above and below, and the block being edited."""
+    view = app.query_one(f"#{which}-outline", OutlineView)
+    return "\n".join([str(view.query_one("#above", Static).content), view.editor.text,
+                      str(view.query_one("#below", Static).content), str(view.query_one("#extra", Static).content)])
 
 
 async def until(pilot: Any, condition: Callable[[], bool], seconds: float = 30) -> bool:
@@ -41,12 +51,13 @@ def test_opens_on_todays_journal_and_moves_between_days(demo: Notebook) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert text_of(app, "#journal-title") == "Friday, November 20, 2026"
-            assert "Lab Meeting — demo of the RAG Prototype" in text_of(app, "#journal-body")
-            assert "☑" in text_of(app, "#journal-body")  # DONE tasks render as checked boxes
-            await pilot.press("[")
+            assert "[[Lab Meeting]] — demo of the [[RAG Prototype]]" in outline_text(app)
+            assert "☑" in outline_text(app)  # DONE tasks render as checked boxes
+            await pilot.press("alt+left")
             assert text_of(app, "#journal-title") == "Thursday, November 19, 2026"
-            await pilot.press("]", "]", "]", "]")
-            assert "no entry yet" in text_of(app, "#journal-title")
+            await pilot.press("alt+right", "alt+right", "alt+right", "alt+right")
+            assert "new: type to start the day" in text_of(app, "#journal-title")
+            assert not (demo.root / "journals" / "2026_11_23.md").exists()  # nothing written yet
             assert await until(pilot, lambda: "blocks" in text_of(app, "#status"))
             assert "636 blocks" in text_of(app, "#status")
             # which model answers, and the fix for the one that is missing
@@ -69,7 +80,9 @@ def test_search_then_open_the_page_with_backlinks(demo: Notebook) -> None:
             results.focus()
             await pilot.press("down", "up", "enter")
             assert await until(pilot, lambda: "Nov 6th, 2026" in text_of(app, "#page-title"))
-            assert "Do we ship a dark theme?" in text_of(app, "#page-body")
+            # the block opens with the cursor on it, ready to edit
+            assert app.query_one("#page-outline", OutlineView).editor.text.startswith("Yes — three of them")
+            assert app.focused is app.query_one("#page-outline", OutlineView).editor
     run(scenario)
 
 
@@ -80,7 +93,7 @@ def test_ask_streams_an_answer_with_sources(demo: Notebook) -> None:
             demo.use_llm(OllamaLLM("llama3.2", host=server.host))
             app = NotegraphApp(demo, watch=False)
             async with app.run_test(size=(120, 40)) as pilot:
-                await pilot.press("ctrl+a")
+                await pilot.press("f5")
                 await pilot.press(*"do we ship a dark theme?")
                 await pilot.press("enter")
                 assert await until(pilot, lambda: "Sources" in text_of(app, "#ask-answer"))
@@ -88,6 +101,14 @@ def test_ask_streams_an_answer_with_sources(demo: Notebook) -> None:
                 assert answer.startswith("Three dark themes ship [1], invented.")
                 assert "ollama: llama3.2" in answer and "[30]" not in answer
                 assert "ollama llama3.2" in text_of(app, "#status")
+                # a source opens its block in the page
+                sources = app.query_one("#ask-sources")
+                sources.focus()
+                await pilot.press("enter")
+                first_source = getattr(sources.children[0], "hit")
+                assert await until(pilot, lambda: app.query_one("#page-title").content == first_source.page)
+                assert app.query_one("#page-outline", OutlineView).editor.text.split("\n")[0] \
+                    == first_source.content.split("\n")[0]
     run(scenario)
 
 
@@ -99,7 +120,7 @@ def test_an_outside_edit_appears_while_the_app_runs(demo: Notebook) -> None:
             journal = demo.root / "journals" / "2026_11_20.md"
             with open(journal, "a", encoding="utf-8") as fh:
                 fh.write("- written from another editor while the app runs\n")
-            assert await until(pilot, lambda: "written from another editor" in text_of(app, "#journal-body"), 20)
+            assert await until(pilot, lambda: "written from another editor" in outline_text(app), 20)
     run(scenario)
 
 
@@ -109,6 +130,7 @@ def test_help_and_palette_list_the_actions(demo: Notebook) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("f1")
             assert "Previous day" in text_of(app.screen, "#help")  # type: ignore[arg-type]
+            assert "cycle the task marker" in text_of(app.screen, "#help")  # type: ignore[arg-type]
             await pilot.press("escape")
             await pilot.press("ctrl+p")
             await pilot.press(*"previous")
@@ -116,4 +138,97 @@ def test_help_and_palette_list_the_actions(demo: Notebook) -> None:
             await pilot.press("enter")
             await pilot.pause(0.3)
             assert text_of(app, "#journal-title") == "Thursday, November 19, 2026"
+    run(scenario)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+def test_typing_a_new_day_writes_exactly_the_expected_bytes(demo: Notebook) -> None:
+    async def scenario() -> None:
+        app = NotegraphApp(demo, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+t", "alt+right", "alt+right", "alt+right")  # 2026-11-23: no file yet
+            day = demo.root / "journals" / "2026_11_23.md"
+            await pilot.press(*"Reading group #papers")
+            await pilot.press("enter", *"chapter 3", "tab", "ctrl+r")
+            await pilot.press("enter", *"ask about [[RAG Pro")
+            assert await until(pilot, lambda: app.query_one("#completion").display)
+            await pilot.press("enter", *" next week")
+            await pilot.press("shift+tab")
+            assert await until(pilot, lambda: day.exists() and day.read_bytes().endswith(b"next week\n"))
+            # the demo graph's workflow is TODO/DOING/DONE and its indentation a tab
+            assert day.read_bytes() == (b"- Reading group #papers\n\t- TODO chapter 3\n"
+                                        b"- ask about [[RAG Prototype]] next week\n")
+            assert "new:" not in text_of(app, "#journal-title")
+    run(scenario)
+
+
+def test_move_collapse_undo_redo_and_backspace(demo: Notebook) -> None:
+    day = demo.root / "journals" / "2026_11_23.md"
+    day.write_bytes(b"- a\n- b\n\t- b1\n- c\n")
+
+    async def scenario() -> None:
+        app = NotegraphApp(demo, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+g", *"2026-11-23", "enter")
+            view = app.query_one("#journal-outline", OutlineView)
+            assert await until(pilot, lambda: view.editor.text == "a")
+            await pilot.press("down", "alt+up")  # b (with b1) above a
+            assert await until(pilot, lambda: day.read_bytes() == b"- b\n\t- b1\n- a\n- c\n")
+            await pilot.press("ctrl+up")  # collapse b: b1 is hidden from view, the file keeps it
+            assert "b1" not in outline_text(app)
+            await pilot.press("ctrl+z")
+            assert await until(pilot, lambda: day.read_bytes() == b"- a\n- b\n\t- b1\n- c\n")
+            await pilot.press("ctrl+y")
+            assert await until(pilot, lambda: day.read_bytes() == b"- b\n\t- b1\n- a\n- c\n")
+            await pilot.press("down", "end", "enter", "backspace")  # a new empty block, deleted again
+            assert view.editor.text == "a"
+            await pilot.press("down", "home", "backspace")  # at the start of "c": joins it onto "a"
+            assert view.editor.text == "ac" and view.editor.cursor_location == (0, 1)
+            assert await until(pilot, lambda: day.read_bytes() == b"- b\n\t- b1\n- ac\n")
+    run(scenario)
+
+
+def test_an_outside_edit_merges_with_unsaved_typing_and_a_conflict_keeps_both(demo: Notebook) -> None:
+    day = demo.root / "journals" / "2026_11_23.md"
+    day.write_bytes(b"- mine\n- shared\n")
+
+    async def scenario() -> None:
+        app = NotegraphApp(demo)
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert await until(pilot, lambda: "watcher live" in text_of(app, "#status"))
+            await pilot.press("ctrl+g", *"2026-11-23", "enter")
+            view = app.query_one("#journal-outline", OutlineView)
+            assert await until(pilot, lambda: view.editor.text == "mine")
+            await pilot.press("end", *" typed here")
+            # Logseq appends a block and edits "shared" before our save lands
+            day.write_bytes(b"- mine\n- shared, edited in logseq\n- from logseq\n")
+            assert await until(pilot, lambda: b"typed here" in day.read_bytes())
+            assert day.read_bytes() == b"- mine typed here\n- shared, edited in logseq\n- from logseq\n"
+            assert view.editor.text == "mine typed here" and view.editor.cursor_location == (0, 15)
+            assert await until(pilot, lambda: "from logseq" in outline_text(app))
+            # now both sides change the same block
+            await pilot.press(*" again")
+            day.write_bytes(b"- mine typed here, and vim\n- shared, edited in logseq\n- from logseq\n")
+            assert await until(pilot, lambda: b"conflict::" in day.read_bytes())
+            text = day.read_text()
+            assert text.startswith("- mine typed here, and vim\n- mine typed here again\n  conflict:: ")
+            assert view.editor.text.startswith("mine typed here again")
+    run(scenario)
+
+
+def test_a_report_is_written_streamed_and_saved_as_a_page(demo: Notebook) -> None:
+    async def scenario() -> None:
+        with FakeOllama({"llama3.2:latest": "chat"}) as server:
+            server.replies.extend(["The sprint moved the RAG prototype forward [1]."] * 12)
+            demo.use_llm(OllamaLLM("llama3.2", host=server.host))
+            app = NotegraphApp(demo, watch=False)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("f6", *"2", "enter")
+                assert await until(pilot, lambda: "Ctrl+S saves" in text_of(app, "#report-progress"), 120)
+                await pilot.press("ctrl+s")
+                page = demo.root / "pages" / "Sprint Report___2026-11-07 to 2026-11-20.md"
+                assert await until(pilot, lambda: page.exists())
+                assert "Sprint Report/2026-11-07 to 2026-11-20" in text_of(app, "#page-title")
+                assert "RAG prototype forward" in page.read_text()
     run(scenario)

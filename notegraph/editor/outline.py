@@ -27,6 +27,15 @@ def new_key() -> int:
     return next(_keys)
 
 
+def marker_of(content: str) -> str | None:
+    m = _MARKER_PREFIX.match(content)
+    return m.group(1) if m else None
+
+
+def blank_row() -> "Row":
+    return Row(new_key(), "", 1)
+
+
 @dataclass(frozen=True)
 class Row:
     key: int
@@ -132,12 +141,17 @@ class Outline:
 
     def split(self, index: int, at: int) -> int:
         """Enter: the text after ``at`` moves to a new block below (above, when ``at`` is 0)."""
+        content = self.rows[index].content
+        return self.split_parts(index, content[:at], content[at:])
+
+    def split_parts(self, index: int, head: str, tail: str) -> int:
+        """Enter: this block keeps ``head``; ``tail`` becomes a new block below it
+        (an empty block goes above instead when ``head`` is empty)."""
         row = self.rows[index]
         self._checkpoint(index)
-        head, tail = row.content[:at], row.content[at:]
         if row.pre:
             return self._insert(1, 1, "")
-        if at == 0 and row.content:
+        if not head and tail:
             self.rows.insert(index, Row(new_key(), "", row.level))
             return index + 1
         self.rows[index] = replace(row, content=head.rstrip(" "))

@@ -17,15 +17,20 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit as PaletteHit, Hits, Provider
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, ListItem, ListView, Select, Static, TabbedContent, TabPane
+from textual.widgets import (Footer, Input, Label, ListItem, ListView, Markdown, Select, Static, TabbedContent, TabPane,
+                             Tree)
 
-from notegraph.logseq.graph import GraphFile
+from notegraph.errors import NotegraphError
+from notegraph.journal import page_file_for
+from notegraph.logseq.names import page_key
 from notegraph.notebook import SEARCH_MODES, Notebook
-from notegraph.search import HIGHLIGHT, Hit
-from notegraph.tui.render import block_text, inline
+from notegraph.search import HIGHLIGHT, Filters, Hit
+from notegraph.timewindow import parse_day
+from notegraph.tui.outline_view import OpenLink, OutlineView, Saved
+from notegraph.tui.render import inline
 
 
 class IndexUpdated(Message):
@@ -68,8 +73,10 @@ class HelpScreen(ModalScreen[None]):
         for binding in NotegraphApp.BINDINGS:
             if isinstance(binding, Binding):
                 lines.append(f"  [b]{binding.key:<12}[/b] {binding.description}")
-        lines += ["", "  [b]Enter[/b]        in search results: open the block's page",
-                  "  [b]Esc[/b]          in Ask: cancel the answer", "", "Esc closes this help."]
+        lines += ["", "[b]Writing (Journal and Page)[/b]", ""]
+        lines += [f"  [b]{key:<22}[/b] {what}" for key, what in NotegraphApp.EDITOR_KEYS]
+        lines += ["", "  [b]Enter[/b]        in search results and Ask sources: open the block",
+                  "  [b]Esc[/b]          in Ask and Reports: cancel", "", "Esc closes this help."]
         yield Static("\n".join(lines), id="help")
 
 
@@ -89,18 +96,40 @@ class Actions(Provider):
                                  lambda action=binding.action: app.run_action(action), help=f"key: {binding.key}")
 
 
-def outline(blocks: list[Any]) -> Text:
-    out = Text()
-    for block in blocks:
-        if block.pre_block:
-            out.append_text(Text(block.content, style="dim"))
-            out.append("\n")
-            continue
-        out.append("  " * (block.level - 1) + "• ", style="dim")
-        text = block_text(block.content, block.marker)
-        out.append_text(text)
-        out.append("\n")
-    return out
+class DatePicker(ModalScreen[dt.date | None]):
+    """Go to a day: type a date (2026-11-01, yesterday, -3, last week) or pick a journal day."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    def __init__(self, notebook: Notebook) -> None:
+        super().__init__()
+        self.notebook = notebook
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="date-picker"):
+            yield Label("Go to day — type a date (2026-11-01, yesterday, -3, last week) or pick one")
+            yield Input(placeholder="today", id="date-input")
+            days = ListView(id="date-list")
+            yield days
+
+    def on_mount(self) -> None:
+        days = self.query_one("#date-list", ListView)
+        for day in self.notebook.journal_days(limit=60):
+            item = ListItem(Label(day.strftime("%a %Y-%m-%d")))
+            item.day = day  # type: ignore[attr-defined]
+            days.append(item)
+        self.query_one("#date-input", Input).focus()
+
+    @on(Input.Submitted, "#date-input")
+    def typed(self, event: Input.Submitted) -> None:
+        try:
+            self.dismiss(parse_day(event.value, self.notebook.today(), self.notebook.sprints()))
+        except NotegraphError as exc:
+            self.notify(str(exc), severity="error")
+
+    @on(ListView.Selected, "#date-list")
+    def picked(self, event: ListView.Selected) -> None:
+        self.dismiss(getattr(event.item, "day", None))
 
 
 class NotegraphApp(App[None]):
@@ -109,22 +138,42 @@ class NotegraphApp(App[None]):
     TabbedContent { height: 1fr; }
     #status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     #journal-title, #page-title { text-style: bold; padding: 0 1; }
-    #ask-answer { padding: 1; }
-    #help { width: 70; height: auto; border: round $accent; padding: 1 2; background: $surface; }
-    HelpScreen { align: center middle; }
+    #ask-answer { padding: 1; height: auto; }
+    #ask-sources { height: auto; max-height: 14; }
+    #help { width: 76; height: auto; max-height: 90%; border: round $accent; padding: 1 2; background: $surface; }
+    HelpScreen, DatePicker { align: center middle; }
+    #date-picker { width: 70; height: 24; border: round $accent; background: $surface; padding: 0 1; }
     Select { width: 16; }
-    #search-row { height: 3; }
+    #search-row, #report-row { height: 3; }
+    #tag-tree { width: 34; }
+    #report-progress { height: auto; padding: 0 1; color: $text-muted; }
+    #report-weeks { width: 20; }
     """
     COMMANDS = App.COMMANDS | {Actions}
     BINDINGS = [
-        Binding("ctrl+j", "show_tab('journal')", "Journal"),
-        Binding("ctrl+f", "show_tab('search')", "Search"),
-        Binding("ctrl+a", "show_tab('ask')", "Ask"),
-        Binding("[", "day(-1)", "Previous day"),
-        Binding("]", "day(1)", "Next day"),
-        Binding("t", "day(0)", "Today"),
-        Binding("f1,question_mark", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit"),
+        Binding("f2", "show_tab('journal')", "Journal", priority=True),
+        Binding("f3,ctrl+f", "show_tab('search')", "Search", priority=True),
+        Binding("f4", "show_tab('page')", "Page", priority=True),
+        Binding("f5", "show_tab('ask')", "Ask", priority=True),
+        Binding("f6", "show_tab('reports')", "Reports", priority=True),
+        Binding("alt+left,ctrl+pageup", "day(-1)", "Previous day", priority=True),
+        Binding("alt+right,ctrl+pagedown", "day(1)", "Next day", priority=True),
+        Binding("ctrl+t", "day(0)", "Today", priority=True),
+        Binding("ctrl+g", "pick_date", "Go to day", priority=True),
+        Binding("ctrl+l", "link_unlinked", "Link unlinked references", show=False),
+        Binding("ctrl+s", "save", "Save (report: as a page)", show=False, priority=True),
+        Binding("f1", "help", "Help", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+    EDITOR_KEYS = [
+        ("Enter", "new block (splits at the cursor)"), ("Shift+Enter / Ctrl+J", "line break inside the block"),
+        ("Tab / Shift+Tab", "indent / outdent with children"), ("Alt+Up / Alt+Down", "move the block with children"),
+        ("Backspace", "on an empty block: delete it; at the start: join with the block above"),
+        ("Ctrl+Enter / Ctrl+R", "cycle the task marker (LATER/NOW/DONE or TODO/DOING/DONE)"),
+        ("Ctrl+Up / Ctrl+Down", "collapse / expand children"), ("Ctrl+Z / Ctrl+Y", "undo / redo"),
+        ("Ctrl+O", "open the link, tag or block ref under the cursor"),
+        ("[[ or #", "complete page names / tags (Up/Down, Enter or Tab, Esc)"),
+        ("Up / Down", "at the first/last line: previous/next block"),
     ]
 
     def __init__(self, notebook: Notebook, *, watch: bool = True) -> None:
@@ -133,39 +182,60 @@ class NotegraphApp(App[None]):
         self.day = notebook.today()
         self.status = Status()
         self.cancel_answer = threading.Event()
+        self.cancel_report = threading.Event()
         self._watch = watch
         self._watcher: Any = None
         self._embedder: Any = None
         self.shown_page: str | None = None
+        self.report: Any = None
+        self._answer = ""
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="journal"):
             with TabPane("Journal", id="journal"):
                 yield Label("", id="journal-title")
-                with VerticalScroll():
-                    yield Static("", id="journal-body")
+                yield OutlineView(id="journal-outline")
             with TabPane("Search", id="search"):
                 with Horizontal(id="search-row"):
-                    yield Input(placeholder="search your notes (Enter)", id="search-input")
-                    yield Select([(m, m) for m in SEARCH_MODES], value="hybrid", allow_blank=False,
+                    yield Input(placeholder="search (tag:ai since:2w marker:TODO words…) Enter", id="search-input")
+                    yield Select([(m, m) for m in (*SEARCH_MODES, "tasks")], value="hybrid", allow_blank=False,
                                  id="search-mode")
-                yield ListView(id="search-results")
+                with Horizontal():
+                    yield Tree("tags", id="tag-tree")
+                    yield ListView(id="search-results")
             with TabPane("Page", id="page"):
                 yield Label("", id="page-title")
-                with VerticalScroll():
-                    yield Static("", id="page-body")
+                yield OutlineView(id="page-outline")
             with TabPane("Ask", id="ask"):
                 yield Input(placeholder="ask your notes a question (Enter; Esc cancels)", id="ask-input")
                 with VerticalScroll():
                     yield Static("", id="ask-answer")
+                    yield ListView(id="ask-sources")
+            with TabPane("Reports", id="reports"):
+                with Horizontal(id="report-row"):
+                    yield Input(placeholder="weeks (2)", id="report-weeks")
+                    yield Input(placeholder="ending (today): a date, yesterday, -7… then Enter", id="report-end")
+                yield Static("Sprint report: Enter runs it; Ctrl+S saves it as a page.", id="report-progress")
+                with VerticalScroll():
+                    yield Markdown("", id="report-preview")
         yield Static("", id="status")
         yield Footer()
 
     # -- start-up: paint first, then index, watch and embed in the background -------------
     def on_mount(self) -> None:
+        for view in self.query(OutlineView):
+            view.cycle = self.notebook.graph.config.task_cycle
+            view.complete_names = self._complete_names
         self.show_day()
+        self.query_one("#journal-outline", OutlineView).editor.focus()
         self.refresh_status()
         self.start_indexing()
+
+    def _complete_names(self, partial: str, tags: bool) -> list[str]:
+        try:
+            return self.notebook.complete(partial, tags=tags)
+        except Exception:  # the index is being built: no suggestions yet
+            return []
 
     @work(thread=True, exclusive=True, group="index")
     def start_indexing(self) -> None:
@@ -218,21 +288,32 @@ class NotegraphApp(App[None]):
         """post_message for callbacks from other threads (it is thread-safe)."""
         self.post_message(message)
 
+    async def action_quit(self) -> None:
+        for view in self.query(OutlineView):
+            view.flush()
+        self.exit()
+
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
         if self._embedder is not None:
             self._embedder.stop(timeout=2.0)
         self.cancel_answer.set()
+        self.cancel_report.set()
 
     def on_index_updated(self, message: IndexUpdated) -> None:
         self.refresh_status()
-        self.show_day()
+        for view in self.query(OutlineView):
+            view.file_changed_outside()
         if self.shown_page:
-            self.show_page(self.shown_page)
+            self.show_references()
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.notify(str(message.error), title="notegraph", severity="error", timeout=10)
+
+    def on_saved(self, message: Saved) -> None:
+        if message.outcome.created:
+            self.show_day_title()
 
     def refresh_status(self) -> None:
         try:
@@ -249,43 +330,123 @@ class NotegraphApp(App[None]):
     def action_day(self, step: int) -> None:
         self.day = self.notebook.today() if step == 0 else self.day + dt.timedelta(days=step)
         self.show_day()
-        self.query_one(TabbedContent).active = "journal"
+        self.action_show_tab("journal")
+
+    def action_pick_date(self) -> None:
+        def chosen(day: dt.date | None) -> None:
+            if day is not None:
+                self.day = day
+                self.show_day()
+                self.action_show_tab("journal")
+
+        self.push_screen(DatePicker(self.notebook), chosen)
 
     def show_day(self) -> None:
-        from notegraph.journal import journal_file_for
+        view = self.query_one("#journal-outline", OutlineView)
+        view.open(self.notebook.edit_journal(self.day))
+        self.show_day_title()
 
-        file = journal_file_for(self.notebook.graph, self.day)
+    def show_day_title(self) -> None:
+        view = self.query_one("#journal-outline", OutlineView)
         title = self.day.strftime("%A, %B %-d, %Y")
-        self.query_one("#journal-title", Label).update(title + ("" if file.path.exists() else "  (no entry yet)"))
-        body = self.query_one("#journal-body", Static)
-        if not file.path.exists():
-            body.update(Text("Nothing written this day.", style="dim"))
-            return
-        page = self.notebook.graph.read(file)
-        body.update(outline(list(page.blocks)))
+        exists = view.session is not None and view.session.exists
+        self.query_one("#journal-title", Label).update(title + ("" if exists else "  (new: type to start the day)"))
 
     # -- pages ------------------------------------------------------------------------
-    def show_page(self, file: str) -> None:
-        target = GraphFile(self.notebook.root / file, file)
-        if not target.path.exists():
+    def open_file(self, rel: str, line: int | None = None) -> None:
+        """Open a file of the graph in the Page tab, with the cursor on the block at ``line``."""
+        if not (self.notebook.root / rel).exists():
+            self.notify(f"{rel} is not in the graph any more", severity="warning")
             return
-        page = self.notebook.graph.read(target)
-        self.shown_page = file
-        self.query_one("#page-title", Label).update(page.name)
-        text = outline(list(page.blocks))
+        session = self.notebook.edit_file(rel)
+        row = None
+        if line is not None:
+            row = next((i for i, b in enumerate(session.base.blocks) if b.line == line), None)
+        self.shown_page = rel
+        self.query_one("#page-title", Label).update(session.base.name)
+        self.query_one(TabbedContent).active = "page"
+        view = self.query_one("#page-outline", OutlineView)
+        view.open(session, row)
+        view.editor.focus()
+        self.show_references()
+
+    def open_page(self, name: str) -> None:
         try:
-            _, groups = self.notebook.backlinks(page.name, limit=100)
+            info = self.notebook.page(name)
+        except NotegraphError:
+            info = None
+        if info is not None and info.file:
+            self.open_file(info.file)
+            return
+        if info is not None and info.journal_day:
+            self.day = info.journal_day
+            self.show_day()
+            self.action_show_tab("journal")
+            return
+        # A page that is only linked so far: show it empty; the file appears when you type.
+        session = self.notebook.edit_file(page_file_for(self.notebook.graph, name).rel)
+        self.shown_page = session.file.rel
+        self.query_one("#page-title", Label).update(name)
+        self.query_one(TabbedContent).active = "page"
+        self.query_one("#page-outline", OutlineView).open(session)
+        self.show_references()
+
+    def show_references(self) -> None:
+        view = self.query_one("#page-outline", OutlineView)
+        if view.session is None:
+            return
+        name = view.session.base.name
+        text = Text()
+        try:
+            children = self.notebook.namespace_children(name)
+            _, groups = self.notebook.backlinks(name, limit=100)
+            unlinked = self.notebook.unlinked(name)
         except Exception:
-            groups = []
-        if groups:
-            text.append("\nLinked references\n", style="bold underline")
-            for group in groups:
+            children, groups, unlinked = [], [], []
+        if children:
+            text.append("\nPages in this namespace\n", style="bold underline")
+            for child in children:
+                text.append(f"  {child}\n", style="cyan")
+        for title, found in (("Linked references", groups), ("Unlinked references (Ctrl+L links them)", unlinked)):
+            if not found:
+                continue
+            text.append(f"\n{title}\n", style="bold underline")
+            for group in found:
                 text.append(f"{group.page}\n", style="cyan")
                 for hit in group.hits:
-                    text.append("  • ")
+                    trail = " › ".join(c.split("\n", 1)[0][:24] for c in hit.breadcrumb)
+                    text.append("  " + (f"{trail} › " if trail else ""), style="dim")
                     text.append_text(inline(hit.content.split("\n", 1)[0]))
                     text.append("\n")
-        self.query_one("#page-body", Static).update(text)
+        view.query_one("#extra", Static).update(text)
+
+    def action_link_unlinked(self) -> None:
+        view = self.query_one("#page-outline", OutlineView)
+        if view.session is None or self.query_one(TabbedContent).active != "page":
+            return
+        view.flush()
+        try:
+            count = self.notebook.link_unlinked(view.session.base.name)
+        except NotegraphError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"linked {count} mention{'s' * (count != 1)} of {view.session.base.name}")
+        for outline in self.query(OutlineView):
+            outline.file_changed_outside()
+        self.show_references()
+
+    def on_open_link(self, message: OpenLink) -> None:
+        if message.kind == "page":
+            self.open_page(message.target)
+        elif message.kind == "block":
+            try:
+                hit = self.notebook.block(message.target)
+            except NotegraphError as exc:
+                self.notify(str(exc), severity="warning")
+                return
+            self.open_file(hit.file, hit.line)
+        else:
+            self.open_url(message.target)
 
     # -- search -----------------------------------------------------------------------
     @on(Input.Submitted, "#search-input")
@@ -296,7 +457,13 @@ class NotegraphApp(App[None]):
     @work(thread=True, exclusive=True, group="search")
     def search_worker(self, text: str, mode: str) -> None:
         try:
-            hits = self.notebook.search(text, limit=30, mode=mode)
+            words, filters = parse_query(text, self.notebook)
+            if mode == "tasks":
+                hits = self.notebook.tasks(filters, limit=100)
+                needle = words.lower()
+                hits = [h for h in hits if needle in h.content.lower()] if needle else hits
+            else:
+                hits = self.notebook.search(words, filters, limit=30, mode=mode)
         except Exception as exc:
             self.post_message(WorkFailed(exc))
             return
@@ -319,13 +486,45 @@ class NotegraphApp(App[None]):
             results.append(item)
         if not hits:
             results.append(ListItem(Static(Text("no matches", style="dim"))))
+        self.call_after_refresh(setattr, results, "index", 0)
 
     @on(ListView.Selected, "#search-results")
+    @on(ListView.Selected, "#ask-sources")
     def open_result(self, event: ListView.Selected) -> None:
         hit = getattr(event.item, "hit", None)
         if hit is not None:
-            self.show_page(hit.file)
-            self.query_one(TabbedContent).active = "page"
+            self.open_file(hit.file, hit.line)
+
+    def fill_tag_tree(self) -> None:
+        tree = self.query_one("#tag-tree", Tree)
+        tree.clear()
+        tree.root.expand()
+        try:
+            nodes = self.notebook.tag_tree()
+        except Exception:
+            return
+
+        def add(parent: Any, node: Any) -> None:
+            label = f"{node.name.rsplit('/', 1)[-1]} ({node.total})"
+            if node.children:
+                branch = parent.add(label, data=node.name)
+                for child in node.children.values():
+                    add(branch, child)
+            else:
+                parent.add_leaf(label, data=node.name)
+
+        for node in nodes:
+            add(tree.root, node)
+
+    @on(Tree.NodeSelected, "#tag-tree")
+    def search_tag(self, event: Tree.NodeSelected[Any]) -> None:
+        tag = event.node.data
+        if not tag:
+            return
+        box = self.query_one("#search-input", Input)
+        words = " ".join(w for w in box.value.split() if not w.startswith("tag:"))
+        box.value = f"tag:{tag} {words}".strip()
+        self.search_worker(box.value, str(self.query_one("#search-mode", Select).value))
 
     # -- ask --------------------------------------------------------------------------
     @on(Input.Submitted, "#ask-input")
@@ -333,6 +532,7 @@ class NotegraphApp(App[None]):
         self.cancel_answer = threading.Event()
         self._answer = ""
         self.query_one("#ask-answer", Static).update(Text("thinking…", style="dim"))
+        self.query_one("#ask-sources", ListView).clear()
         self.ask_worker(event.value, self.cancel_answer)
 
     @work(thread=True, exclusive=True, group="ask")
@@ -353,29 +553,123 @@ class NotegraphApp(App[None]):
         result = message.result
         text = inline(result.text or "(no answer)")
         text.append(f"\n\n{result.backend}: {result.model}\n", style="dim")
-        text.append("Sources\n", style="bold underline")
-        cited = {s.n for s in result.citations}
-        for source in result.sources:
-            text.append(f"[{source.n}] ", style="bold green" if source.n in cited else "")
-            text.append(f"{source.hit.page}  ", style="cyan")
-            text.append_text(inline(source.hit.content.split("\n", 1)[0]))
-            text.append(f"  {source.hit.file}:{source.hit.line}\n", style="dim")
+        text.append("Sources (Enter opens one)", style="bold underline")
         self.query_one("#ask-answer", Static).update(text)
+        cited = {s.n for s in result.citations}
+        sources = self.query_one("#ask-sources", ListView)
+        sources.clear()
+        for source in result.sources:
+            line = Text()
+            line.append(f"[{source.n}] ", style="bold green" if source.n in cited else "")
+            line.append(f"{source.hit.page}  ", style="cyan")
+            line.append_text(inline(source.hit.content.split("\n", 1)[0]))
+            line.append(f"  {source.hit.file}:{source.hit.line}", style="dim")
+            item = ListItem(Static(line))
+            item.hit = source.hit  # type: ignore[attr-defined]
+            sources.append(item)
+        self.call_after_refresh(setattr, sources, "index", 0)
         self.status.model = f"model: {result.backend} {result.model}"
         self.refresh_status()
 
     def key_escape(self) -> None:
         self.cancel_answer.set()
+        self.cancel_report.set()
+
+    # -- reports ----------------------------------------------------------------------
+    @on(Input.Submitted, "#report-weeks")
+    @on(Input.Submitted, "#report-end")
+    def run_report(self, event: Input.Submitted) -> None:
+        try:
+            weeks = int(self.query_one("#report-weeks", Input).value or 2)
+            end_text = self.query_one("#report-end", Input).value
+            end = parse_day(end_text, self.notebook.today(), self.notebook.sprints()) if end_text else None
+        except (ValueError, NotegraphError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.cancel_report = threading.Event()
+        self.report = None
+        self.query_one("#report-progress", Static).update("gathering the facts…")
+        self.report_worker(weeks, end, self.cancel_report)
+
+    @work(thread=True, exclusive=True, group="report")
+    def report_worker(self, weeks: int, end: dt.date | None, cancel: threading.Event) -> None:
+        def section(title: str) -> None:
+            self.call_from_thread(self.query_one("#report-progress", Static).update, f"writing: {title}…")
+
+        try:
+            report = self.notebook.sprint_report(weeks=weeks, end=end, on_section=section, cancel=cancel)
+            text = self.notebook.report_text(report)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc))
+            return
+        self.call_from_thread(self.show_report, report, text)
+
+    def show_report(self, report: Any, text: str) -> None:
+        self.report = report
+        self.query_one("#report-progress", Static).update(
+            f"{report.title} · {report.backend}: {report.model} · Ctrl+S saves it as a page")
+        self.query_one("#report-preview", Markdown).update(logseq_to_markdown(text))
+
+    def action_save(self) -> None:
+        active = self.query_one(TabbedContent).active
+        if active == "reports":
+            if self.report is None:
+                self.notify("run a report first (Enter in the weeks box)", severity="warning")
+                return
+            try:
+                path = self.notebook.write_report(self.report)
+            except NotegraphError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.notify(f"saved {path.relative_to(self.notebook.root)}")
+            self.open_file(str(path.relative_to(self.notebook.root)))
+            return
+        for view in self.query(OutlineView):
+            view.flush()
 
     # -- everywhere -------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        focus = {"search": "#search-input", "ask": "#ask-input"}.get(tab)
+        focus = {"search": "#search-input", "ask": "#ask-input", "reports": "#report-weeks"}.get(tab)
         if focus:
             self.query_one(focus, Input).focus()
+        elif tab in ("journal", "page"):
+            self.query_one(f"#{tab}-outline", OutlineView).editor.focus()
+        if tab == "search":
+            self.fill_tag_tree()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+
+def parse_query(text: str, notebook: Notebook) -> tuple[str, Filters]:
+    """Split ``tag:x since:2w marker:TODO,DOING page:y words`` into words and filters."""
+    words, tags, markers, pages = [], [], [], []
+    since = None
+    for token in text.split():
+        key, _, value = token.partition(":")
+        if value and key == "tag":
+            tags.append(value.lstrip("#"))
+        elif value and key == "marker":
+            markers += [m.upper() for m in value.split(",")]
+        elif value and key == "page":
+            pages.append(page_key(value))
+        elif value and key == "since":
+            since = value
+        else:
+            words.append(token)
+    window = notebook.window(since.replace("_", " ")) if since else None
+    return " ".join(words), Filters(tags=tuple(tags), markers=tuple(markers), pages=tuple(pages), window=window)
+
+
+def logseq_to_markdown(text: str) -> str:
+    """A Logseq page as plain Markdown for the preview: properties dropped, [[links]] bold."""
+    out = []
+    for line in text.split("\n"):
+        if "::" in line and not line.lstrip().startswith("-"):
+            continue
+        out.append(line.replace("\t", "  ").replace("[[", "**").replace("]]", "**"))
+    return "\n".join(out)
 
 
 def run(notebook: Notebook) -> None:

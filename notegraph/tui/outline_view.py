@@ -1,0 +1,420 @@
+"""The outline editor: one file's blocks, the cursor block in a text area, the rest rendered.
+
+Only the block under the cursor is a widget; the blocks above and below it are two
+rendered texts, so a page of thousands of blocks costs three widgets. Every change
+goes through :class:`~notegraph.editor.outline.Outline` (undo, Logseq's rules) and is
+saved by the :class:`~notegraph.editor.session.EditSession` shortly after typing stops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static, TextArea
+
+from notegraph.editor.assist import Completing, HiddenLines, complete, completing, editable, link_at
+from notegraph.editor.outline import Outline, blank_row, marker_of
+from notegraph.editor.session import EditSession, SaveOutcome
+from notegraph.errors import FileChangedOnDiskError, NotegraphError
+from notegraph.tui.render import block_text
+
+SAVE_DELAY = 0.4  # seconds after the last keystroke
+
+
+class OpenLink(Message):
+    def __init__(self, kind: str, target: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.target = target
+
+
+class Saved(Message):
+    def __init__(self, outcome: SaveOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class BlockInput(TextArea):
+    """The text area of the block being edited; outline keys act on the outline."""
+
+    BINDINGS = [
+        Binding("tab", "outline('indent')", "Indent", priority=True),
+        Binding("shift+tab", "outline('outdent')", "Outdent", priority=True),
+        Binding("alt+up", "outline('move_up')", "Move up", priority=True),
+        Binding("alt+down", "outline('move_down')", "Move down", priority=True),
+        Binding("ctrl+enter,ctrl+r", "outline('marker')", "Cycle TODO", priority=True),
+        Binding("ctrl+up", "outline('collapse')", "Collapse", show=False, priority=True),
+        Binding("ctrl+down", "outline('expand')", "Expand", show=False, priority=True),
+        Binding("ctrl+z", "outline('undo')", "Undo", show=False, priority=True),
+        Binding("ctrl+y,ctrl+shift+z", "outline('redo')", "Redo", show=False, priority=True),
+        Binding("ctrl+o", "outline('open_link')", "Open link", priority=True),
+        Binding("shift+enter,ctrl+j", "line_break", "Line break", show=False, priority=True),
+    ]
+
+    def __init__(self, view: "OutlineView") -> None:
+        super().__init__(soft_wrap=True, tab_behavior="focus", show_line_numbers=False, compact=True)
+        self.view = view
+
+    def action_outline(self, operation: str) -> None:
+        self.view.operate(operation)
+
+    def action_line_break(self) -> None:
+        start, end = self.selection
+        self._replace_via_keyboard("\n", start, end)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.view.completion_key(event.key):
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.view.operate("split")
+            return
+        await super()._on_key(event)
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        if not select and self.cursor_location[0] == 0:
+            self.view.step(-1, column=self.cursor_location[1])
+        else:
+            super().action_cursor_up(select)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        if not select and self.cursor_location[0] == self.document.line_count - 1:
+            self.view.step(1, column=self.cursor_location[1])
+        else:
+            super().action_cursor_down(select)
+
+    def action_delete_left(self) -> None:
+        start, end = self.selection
+        if start == end == (0, 0):
+            self.view.operate("backspace")
+        else:
+            super().action_delete_left()
+
+
+class OutlineView(VerticalScroll):
+    """An editable outline of one file (a journal day or a page)."""
+
+    DEFAULT_CSS = """
+    OutlineView { height: 1fr; }
+    OutlineView > .rows { height: auto; padding: 0 1; }
+    OutlineView > #editor-row { height: auto; padding: 0 1; }
+    OutlineView #bullet { width: 2; color: $accent; }
+    OutlineView BlockInput { height: auto; max-height: 20; background: $boost; border: none; padding: 0; }
+    OutlineView #completion { height: auto; max-height: 8; display: none; margin: 0 0 0 4; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session: EditSession | None = None
+        self.cycle: tuple[str, ...] = ("LATER", "NOW", "DONE")
+        self.complete_names: Any = lambda partial, tags: []
+        self.cursor_key: int | None = None
+        self._hidden = HiddenLines(())
+        self._shown_text: str | None = None
+        self._save_timer: Any = None
+        self._completing: Completing | None = None
+        self._last_error = ""
+
+    def compose(self) -> Any:
+        yield Static("", classes="rows", id="above")
+        with Horizontal(id="editor-row"):
+            yield Static("•", id="bullet")
+            yield BlockInput(self)
+        yield OptionList(id="completion")
+        yield Static("", classes="rows", id="below")
+        yield Static("", classes="rows", id="extra")
+
+    @property
+    def editor(self) -> BlockInput:
+        return self.query_one(BlockInput)
+
+    @property
+    def outline(self) -> Outline:
+        assert self.session is not None
+        return self.session.outline
+
+    @property
+    def cursor(self) -> int:
+        index = self.outline.index_of(self.cursor_key) if self.cursor_key is not None else None
+        return index if index is not None else self._first_row()
+
+    def _first_row(self) -> int:
+        rows = self.outline.rows
+        if not rows:
+            return 0
+        return 1 if rows[0].pre and len(rows) > 1 else 0
+
+    # -- opening and showing -------------------------------------------------------------
+    def open(self, session: EditSession, row: int | None = None) -> None:
+        self.flush()
+        self.session = session
+        if not session.outline.rows or all(r.pre for r in session.outline.rows):
+            session.outline.rows.append(blank_row())
+        index = row if row is not None and row < len(session.outline.rows) else self._first_row()
+        self.cursor_key = session.outline.rows[index].key
+        self._shown_text = None
+        self.show(column=None)
+        self.scroll_home(animate=False) if row is None else self.call_after_refresh(self._scroll_to_cursor)
+
+    def show(self, column: int | None = 0, *, force: bool = False) -> None:
+        """Re-render around the cursor row. The editor's text is replaced only when it differs
+        (or ``force``), so an update elsewhere never moves the cursor; ``column`` is where the
+        cursor goes on the first line then (None: the end of the text)."""
+        if self.session is None:
+            return
+        outline = self.outline
+        cursor = self.cursor
+        shown = outline.visible()
+        above = Text()
+        below = Text()
+        for i in shown:
+            if i == cursor:
+                continue
+            target = above if i < cursor else below
+            target.append_text(self._row_text(i))
+            target.append("\n")
+        above.rstrip()
+        below.rstrip()
+        self.query_one("#above", Static).update(above)
+        self.query_one("#below", Static).update(below)
+        self.query_one("#above", Static).display = bool(above.plain.strip())
+        row = outline.rows[cursor]
+        self.query_one("#editor-row").styles.padding = (0, 1, 0, 1 + 2 * (row.level - 1))
+        self.query_one("#bullet", Static).update("⚙" if row.pre else ("▸" if row.key in outline.collapsed
+                                                                      and outline.has_children(cursor) else "•"))
+        text, self._hidden = editable(row.content)
+        editor = self.editor
+        if force or text != editor.text:
+            self._shown_text = text
+            editor.load_text(text)
+            lines = text.split("\n")
+            if column is None:
+                editor.move_cursor((len(lines) - 1, len(lines[-1])))
+            else:
+                editor.move_cursor((0, min(column, len(lines[0]))))
+        self._shown_text = text
+
+    def _row_text(self, index: int) -> Text:
+        outline = self.outline
+        row = outline.rows[index]
+        if row.pre:
+            return Text(row.content.rstrip("\n"), style="dim")
+        bullet = "▸ " if row.key in outline.collapsed and outline.has_children(index) else "• "
+        out = Text("  " * (row.level - 1))
+        out.append(bullet, style="dim")
+        body = block_text(row.content, marker_of(row.content))
+        continuation = "\n" + "  " * row.level
+        lines = body.split("\n")
+        for k, line in enumerate(lines):
+            if k:
+                out.append(continuation)
+            out.append_text(line)
+        return out
+
+    def _scroll_to_cursor(self) -> None:
+        self.scroll_to_widget(self.query_one("#editor-row"), animate=False)
+
+    # -- typing ----------------------------------------------------------------------------
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.session is None or event.text_area is not self.editor:
+            return
+        text = self.editor.text
+        if text == self._shown_text:
+            return
+        self._shown_text = text
+        self.outline.set_content(self.cursor, self._hidden.restore(text))
+        self.schedule_save()
+        self._update_completion()
+
+    def step(self, by: int, column: int = 0) -> None:
+        """Move the cursor to the previous/next visible block."""
+        shown = self.outline.visible()
+        position = shown.index(self.cursor) if self.cursor in shown else 0
+        target = position + by
+        if 0 <= target < len(shown):
+            self.cursor_key = self.outline.rows[shown[target]].key
+            self.show(column=column if by > 0 else None)
+            self._scroll_to_cursor()
+
+    def operate(self, operation: str) -> None:
+        if self.session is None:
+            return
+        outline = self.outline
+        cursor = self.cursor
+        column: int | None = 0
+        moved: int | None = cursor
+        editor = self.editor
+        if operation == "split":
+            text = editor.text
+            offset = _offset(text, editor.cursor_location)
+            head, tail = text[:offset], text[offset:]
+            if not head and tail:
+                moved = outline.split(cursor, 0)
+            else:  # id:: and collapsed:: lines stay with the block they belong to
+                moved = outline.split_parts(cursor, self._hidden.restore(head), tail)
+        elif operation == "indent":
+            moved, column = outline.indent(cursor), editor.cursor_location[1]
+        elif operation == "outdent":
+            moved, column = outline.outdent(cursor), editor.cursor_location[1]
+        elif operation == "move_up":
+            moved, column = outline.move_up(cursor), editor.cursor_location[1]
+        elif operation == "move_down":
+            moved, column = outline.move_down(cursor), editor.cursor_location[1]
+        elif operation == "marker":
+            moved, column = outline.cycle_marker(cursor, self.cycle), None
+        elif operation in ("collapse", "expand"):
+            moved = outline.toggle_collapsed(cursor, operation == "collapse")
+            column = editor.cursor_location[1]
+        elif operation in ("undo", "redo"):
+            moved = outline.undo(cursor) if operation == "undo" else outline.redo(cursor)
+            column = None
+            if moved is None:
+                self.app.bell()
+                return
+            moved = min(moved, len(outline.rows) - 1)
+        elif operation == "backspace":
+            deleted = outline.delete_empty(cursor)
+            if deleted is not None:
+                moved, column = deleted, None
+            else:
+                joined = outline.join_previous(cursor)
+                if joined is None:
+                    return
+                moved, column = joined[0], joined[1]
+        elif operation == "open_link":
+            row, col = editor.cursor_location
+            link = link_at(editor.text.split("\n")[row], col)
+            if link is None:
+                self.notify("no link under the cursor", timeout=3)
+            else:
+                self.post_message(OpenLink(link.kind, link.target))
+            return
+        if moved is not None:
+            self.cursor_key = outline.rows[moved].key
+        self._shown_text = None
+        self.show(column=column, force=operation in ("split", "backspace", "undo", "redo"))
+        if operation == "backspace" and column is not None:
+            self.editor.move_cursor(_location(self.editor.text, column))
+        self._scroll_to_cursor()
+        self.schedule_save()
+
+    # -- completion ------------------------------------------------------------------------
+    def _update_completion(self) -> None:
+        options = self.query_one("#completion", OptionList)
+        before = self.editor.text[:_offset(self.editor.text, self.editor.cursor_location)]
+        self._completing = completing(before)
+        names: list[str] = []
+        if self._completing is not None:
+            names = self.complete_names(self._completing.partial, self._completing.kind == "tag")
+        options.clear_options()
+        if names:
+            options.add_options(names)
+            options.highlighted = 0
+        options.display = bool(names)
+
+    def completion_key(self, key: str) -> bool:
+        """Keys for the completion list while it is open; True when the key was used."""
+        options = self.query_one("#completion", OptionList)
+        if not options.display:
+            return False
+        if key == "escape":
+            options.display = False
+            return True
+        if key in ("up", "down"):
+            options.action_cursor_up() if key == "up" else options.action_cursor_down()
+            return True
+        if key in ("enter", "tab") and options.highlighted is not None and self._completing is not None:
+            name = str(options.get_option_at_index(options.highlighted).prompt)
+            editor = self.editor
+            offset = _offset(editor.text, editor.cursor_location)
+            before, after = editor.text[:offset], editor.text[offset:]
+            head, tail = complete(before, after, self._completing, name)
+            editor.load_text(head + tail)
+            editor.move_cursor(_location(head + tail, len(head)))
+            options.display = False
+            return True
+        return False
+
+    # -- saving ----------------------------------------------------------------------------
+    def schedule_save(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self.flush)
+
+    def flush(self) -> None:
+        """Save now if anything changed (called by the timer, on leaving the file and on quit)."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        session = self.session
+        if session is None:
+            return
+        try:
+            outcome = session.save()
+        except FileChangedOnDiskError:
+            self.schedule_save()  # changed again at the last instant: merge on the next try
+            return
+        except NotegraphError as exc:
+            message = str(exc)
+            if message != self._last_error:
+                self.notify(message, title="not saved", severity="error", timeout=8)
+            self._last_error = message
+            return
+        self._last_error = ""
+        if outcome.written:
+            self.post_message(Saved(outcome))
+        if outcome.merged:
+            self.show(column=self.editor.cursor_location[1])
+        if outcome.conflicts:
+            self.notify("; ".join(outcome.conflicts[:3]) + " — both versions are in the file, "
+                        "marked conflict::", title="changed on disk and here", severity="warning", timeout=12)
+
+    def file_changed_outside(self) -> None:
+        """The watcher saw the open file change: merge it in if we have edits, else reload."""
+        session = self.session
+        if session is None or not session.changed_on_disk():
+            return
+        if session.dirty:
+            self.flush()
+            return
+        cursor, location = self.cursor, self.editor.cursor_location
+        old = [r.content for r in session.outline.rows]
+        collapsed_contents = {r.content for r in session.outline.rows if r.key in session.outline.collapsed}
+        session.reload()
+        rows = session.outline.rows
+        if not rows or all(r.pre for r in rows):
+            rows.append(blank_row())
+        target = _same_row(old, [r.content for r in rows], cursor)
+        self.cursor_key = rows[target].key
+        session.outline.collapsed |= {r.key for r in rows if r.content in collapsed_contents}
+        self.show(column=None)
+        if self.editor.text.count("\n") >= location[0]:
+            self.editor.move_cursor(location)
+
+
+def _same_row(old: list[str], new: list[str], index: int) -> int:
+    """Where the row at ``index`` of ``old`` is in ``new`` (same text nearest to it, else the same place)."""
+    if index < len(old):
+        text = old[index]
+        candidates = [i for i, t in enumerate(new) if t == text]
+        if candidates:
+            return min(candidates, key=lambda i: abs(i - index))
+    return min(index, len(new) - 1)
+
+
+def _offset(text: str, location: tuple[int, int]) -> int:
+    row, column = location
+    return sum(len(line) + 1 for line in text.split("\n")[:row]) + column
+
+
+def _location(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset].split("\n")
+    return len(before) - 1, len(before[-1])
