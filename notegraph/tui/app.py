@@ -29,7 +29,7 @@ from notegraph.logseq.names import page_key
 from notegraph.notebook import SEARCH_MODES, Notebook
 from notegraph.search import HIGHLIGHT, Filters, Hit
 from notegraph.timewindow import parse_day
-from notegraph.tui.outline_view import OpenLink, OutlineView, Saved
+from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
 
 
@@ -94,6 +94,11 @@ class Actions(Provider):
             if score > 0:
                 yield PaletteHit(score, matcher.highlight(binding.description),
                                  lambda action=binding.action: app.run_action(action), help=f"key: {binding.key}")
+        for binding in BlockInput.BINDINGS:  # the outline's own actions act on the open outline
+            if isinstance(binding, Binding) and (score := matcher.match(binding.description)) > 0:
+                yield PaletteHit(score, matcher.highlight(binding.description),
+                                 lambda action=binding.action: app.outline_action(action),
+                                 help=f"block: {binding.key}")
 
 
 class DatePicker(ModalScreen[dt.date | None]):
@@ -156,9 +161,9 @@ class NotegraphApp(App[None]):
         Binding("f4", "show_tab('page')", "Page", priority=True),
         Binding("f5", "show_tab('ask')", "Ask", priority=True),
         Binding("f6", "show_tab('reports')", "Reports", priority=True),
-        Binding("alt+left,ctrl+pageup", "day(-1)", "Previous day", priority=True),
-        Binding("alt+right,ctrl+pagedown", "day(1)", "Next day", priority=True),
-        Binding("ctrl+t", "day(0)", "Today", priority=True),
+        Binding("alt+left,ctrl+pageup", "day(-1)", "Previous day", show=False, priority=True),
+        Binding("alt+right,ctrl+pagedown", "day(1)", "Next day", show=False, priority=True),
+        Binding("ctrl+t", "day(0)", "Today", show=False, priority=True),
         Binding("ctrl+g", "pick_date", "Go to day", priority=True),
         Binding("ctrl+l", "link_unlinked", "Link unlinked references", show=False),
         Binding("ctrl+s", "save", "Save (report: as a page)", show=False, priority=True),
@@ -316,11 +321,23 @@ class NotegraphApp(App[None]):
             self.show_day_title()
 
     def refresh_status(self) -> None:
+        """Redraw the status line now, and count blocks and pending embeddings off the UI thread
+        (the count takes a tenth of a second on a big graph)."""
+        self._paint_status()
+        self.count_for_status()
+
+    @work(thread=True, exclusive=True, group="status")
+    def count_for_status(self) -> None:
         try:
-            self.status.blocks = self.notebook.store.counts()["blocks"]
-            self.status.pending = self.notebook.pending_embeddings()
+            blocks = self.notebook.store.counts()["blocks"]
+            pending = self.notebook.pending_embeddings()
         except Exception:  # the index is being created: keep the last numbers
-            pass
+            return
+        if (blocks, pending) != (self.status.blocks, self.status.pending):
+            self.status.blocks, self.status.pending = blocks, pending
+            self.call_from_thread(self._paint_status)
+
+    def _paint_status(self) -> None:
         pending = f", {self.status.pending} to embed" if self.status.pending else ""
         self.query_one("#status", Static).update(
             f"{self.notebook.root.name} · {self.status.blocks} blocks{pending} · watcher {self.status.watcher}"
@@ -486,7 +503,9 @@ class NotegraphApp(App[None]):
             results.append(item)
         if not hits:
             results.append(ListItem(Static(Text("no matches", style="dim"))))
+            return
         self.call_after_refresh(setattr, results, "index", 0)
+        results.focus()  # Up/Down and Enter work on the results at once; F3 goes back to the box
 
     @on(ListView.Selected, "#search-results")
     @on(ListView.Selected, "#ask-sources")
@@ -640,6 +659,13 @@ class NotegraphApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    async def outline_action(self, action: str) -> None:
+        """An outline key chosen from the palette: act on the open journal day or page."""
+        tab = self.query_one(TabbedContent).active
+        view = self.query_one(f"#{'page' if tab == 'page' else 'journal'}-outline", OutlineView)
+        self.action_show_tab("page" if tab == "page" else "journal")
+        await view.editor.run_action(action)
 
 
 def parse_query(text: str, notebook: Notebook) -> tuple[str, Filters]:

@@ -44,15 +44,15 @@ class BlockInput(TextArea):
 
     BINDINGS = [
         Binding("tab", "outline('indent')", "Indent", priority=True),
-        Binding("shift+tab", "outline('outdent')", "Outdent", priority=True),
-        Binding("alt+up", "outline('move_up')", "Move up", priority=True),
-        Binding("alt+down", "outline('move_down')", "Move down", priority=True),
+        Binding("shift+tab", "outline('outdent')", "Outdent", show=False, priority=True),
+        Binding("alt+up", "outline('move_up')", "Move up", show=False, priority=True),
+        Binding("alt+down", "outline('move_down')", "Move down", show=False, priority=True),
         Binding("ctrl+enter,ctrl+r", "outline('marker')", "Cycle TODO", priority=True),
         Binding("ctrl+up", "outline('collapse')", "Collapse", show=False, priority=True),
         Binding("ctrl+down", "outline('expand')", "Expand", show=False, priority=True),
         Binding("ctrl+z", "outline('undo')", "Undo", show=False, priority=True),
         Binding("ctrl+y,ctrl+shift+z", "outline('redo')", "Redo", show=False, priority=True),
-        Binding("ctrl+o", "outline('open_link')", "Open link", priority=True),
+        Binding("ctrl+o", "outline('open_link')", "Open link", show=False, priority=True),
         Binding("shift+enter,ctrl+j", "line_break", "Line break", show=False, priority=True),
     ]
 

@@ -1,0 +1,256 @@
+"""TUI benchmark: time to first paint, time until the index is synced, key latency meanwhile.
+
+Run with ``python -m bench tui`` (``make bench`` runs it with the others).
+
+Each run is a fresh ``python`` process (so imports count) that opens the notebook
+and runs :class:`notegraph.tui.app.NotegraphApp` headless (120x40, watcher on).
+Times count from just before the parent spawns that process, on the monotonic
+clock every process shares:
+
+* first paint: the first screen update that shows the journal of "today" (pinned
+  to 2026-11-22, a day both graphs have). Headless, Textual still composes every
+  update and hands it to ``App._display``, which writes nothing; the bench wraps it.
+* index synced: the app's background ``Notebook.index()`` call returned; watcher
+  live: the status line then says ``watcher live`` (it shows the block count of
+  the existing index already at first paint).
+* key latency: from first paint on, another thread (as a terminal driver would)
+  sends "x" every 20 ms until the watcher is live; a key's latency runs from its
+  send to the first moment the app's event loop sees it typed into the journal editor.
+
+Graphs: the demo graph (this repository) and a synthetic graph of ~100,000 blocks
+(:func:`bench.synthetic.write_graph`, the size :mod:`bench.index_bench` uses), each
+indexed once beforehand. The index and today's journal are put back before every
+run, so every run starts from the same state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.synthetic import write_graph
+from notegraph.notebook import Notebook
+from notegraph.settings import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-22"
+TODAY_TITLE = "Sunday, November 22, 2026"
+TODAY_FILE = Path("journals") / "2026_11_22.md"
+SYNTHETIC_FILES = 4200  # ~100,000 blocks, as in bench.index_bench
+TIMEOUT = 60.0
+
+# The measured process. time.perf_counter() is CLOCK_MONOTONIC on Linux: the same
+# clock in every process, so the parent can count from before it spawned this one.
+CHILD = r"""
+import time
+T0 = time.perf_counter()
+import asyncio, json, sys, threading
+
+from textual import events
+
+from notegraph.notebook import Notebook
+from notegraph.tui.app import NotegraphApp
+from notegraph.tui.outline_view import OutlineView
+
+graph, min_keys, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+notebook = Notebook.open(graph)
+app = NotegraphApp(notebook, watch=True)
+result = {"t0": T0, "synced": None, "live": None}
+painted, live = asyncio.Event(), asyncio.Event()
+
+
+def status():
+    return str(app.query_one("#status").content)
+
+
+display = app._display
+sent, stop = [], threading.Event()
+
+
+def send_keys():
+    # from first paint on, as a terminal driver's input thread would
+    while not stop.is_set() and len(sent) < 2000:
+        sent.append(time.perf_counter())
+        app._driver.send_message(events.Key("x", "x"))
+        time.sleep(0.02)
+
+
+def first_paint(screen, renderable):
+    display(screen, renderable)
+    if renderable is not None and not painted.is_set() and str(app.query_one("#journal-title").content):
+        result["paint"] = time.perf_counter()
+        result["title"] = str(app.query_one("#journal-title").content)
+        result["x_before"] = app.query_one("#journal-outline", OutlineView).editor.text.count("x")
+        threading.Thread(target=send_keys, daemon=True).start()
+        painted.set()
+
+
+index = notebook.index
+
+
+def timed_index(*args, **kwargs):
+    report = index(*args, **kwargs)
+    result["synced"] = time.perf_counter()
+    return report
+
+
+refresh_status = app.refresh_status
+
+
+def timed_refresh_status():
+    refresh_status()
+    if not live.is_set() and "watcher live" in status():
+        result["live"] = time.perf_counter()
+        live.set()
+
+
+app._display, notebook.index, app.refresh_status = first_paint, timed_index, timed_refresh_status
+
+
+async def measure_keys():
+    editor = app.query_one("#journal-outline", OutlineView).editor
+    latencies, deadline = [], time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        now, typed = time.perf_counter(), editor.text.count("x") - result["x_before"]
+        latencies += [now - sent[i] for i in range(len(latencies), typed)]
+        if live.is_set() and len(latencies) >= min_keys:
+            stop.set()
+            if len(latencies) >= len(sent):
+                break
+        await asyncio.sleep(0.001)
+    stop.set()
+    result["keys"] = [[latency, result["live"] is None or t < result["live"]] for t, latency in zip(sent, latencies)]
+
+
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        await asyncio.wait_for(painted.wait(), timeout)
+        await measure_keys()
+        result["status"] = status()
+        app.exit()
+
+
+asyncio.run(main())
+print(json.dumps(result))
+"""
+
+
+@dataclass
+class Run:
+    """One run; seconds from spawning the process."""
+
+    startup: float
+    """Until the first line of the measured script (interpreter start)."""
+    paint: float
+    synced: float | None
+    live: float | None
+    keys: list[tuple[float, bool]]
+    """Key latencies, and whether the key was sent before the watcher was live."""
+
+
+@dataclass
+class Subject:
+    label: str
+    root: Path
+    cache: Path
+    blocks: int
+
+
+def _env(cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_EMBEDDER", "NOTEGRAPH_LLM")}
+    env.update({"NOTEGRAPH_CACHE_DIR": str(cache), "NOTEGRAPH_CONFIG": str(cache.parent / "none.toml"),
+                "NOTEGRAPH_TODAY": TODAY, "HF_HUB_OFFLINE": "1"})
+    return env
+
+
+def prepare(label: str, root: Path) -> Subject:
+    """Index ``root`` once, into a cache folder of its own next to it."""
+    cache = root.with_name(root.name + "-cache")
+    notebook = Notebook.open(root, settings=load_settings(_env(cache)))
+    notebook.index()
+    blocks = notebook.store.counts()["blocks"]
+    notebook.close()
+    shutil.copytree(cache, cache.with_name(cache.name + ".pristine"))
+    return Subject(label, root, cache, blocks)
+
+
+def measure(subject: Subject, min_keys: int = 10) -> Run:
+    """One run in a new process, from the index and journal every run starts from."""
+    journal = subject.root / TODAY_FILE
+    saved = (journal.read_bytes(), journal.stat().st_mtime_ns) if journal.exists() else None
+    spawned = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(subject.root), str(min_keys), str(TIMEOUT)],
+                              capture_output=True, text=True, env=_env(subject.cache), timeout=3 * TIMEOUT)
+    finally:  # the keys were typed into today's journal, and the app may have embedded a few blocks
+        if saved is None:
+            journal.unlink(missing_ok=True)
+        else:
+            journal.write_bytes(saved[0])
+            os.utime(journal, ns=(saved[1], saved[1]))
+        shutil.rmtree(subject.cache)
+        shutil.copytree(subject.cache.with_name(subject.cache.name + ".pristine"), subject.cache)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the TUI run on the {subject.label} failed:\n{proc.stderr[-3000:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    if not str(data["title"]).startswith(TODAY_TITLE) or f"{subject.blocks} blocks" not in str(data["status"]):
+        raise RuntimeError(f"unexpected screen on the {subject.label}: {data['title']!r}, {data['status']!r}")
+
+    def since_spawn(key: str) -> float | None:
+        value = data[key]
+        return None if value is None else float(value) - spawned
+
+    paint = since_spawn("paint")
+    assert paint is not None
+    return Run(startup=float(data["t0"]) - spawned, paint=paint, synced=since_spawn("synced"),
+               live=since_spawn("live"), keys=[(float(k), bool(syncing)) for k, syncing in data["keys"]])
+
+
+def _max_ms(values: list[float]) -> str:
+    return f"{max(values) * 1000:.0f}" if values else "-"
+
+
+def _median(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{statistics.median(known):.2f}" if len(known) == len(values) else f">{TIMEOUT:.0f}"
+
+
+def main(repeats: int = 3) -> None:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        demo, synthetic = tmp / "demo", tmp / "synthetic"
+        for sub in ("journals", "logseq", "assets"):
+            shutil.copytree(REPO / sub, demo / sub)
+        write_graph(synthetic, files=SYNTHETIC_FILES)
+        subjects = [prepare("demo graph", demo), prepare("synthetic graph", synthetic)]
+        results = [(s, [measure(s) for _ in range(repeats)]) for s in subjects]
+    header = (f"{'graph':<16}{'blocks':>8}{'first paint s':>15}{'index synced s':>16}{'watcher live s':>16}"
+              f"{'max key ms syncing / after':>28}")
+    print(header)
+    print("-" * len(header))
+    for subject, runs in results:
+        syncing = [k for r in runs for k, during in r.keys if during]
+        after = [k for r in runs for k, during in r.keys if not during]
+        keys = f"{_max_ms(syncing)} ({len(syncing)}) / {_max_ms(after)} ({len(after)})"
+        paint = [r.paint for r in runs]
+        print(f"{subject.label:<16}{subject.blocks:>8,}"
+              f"{f'{statistics.median(paint):.2f} / {max(paint):.2f}':>15}"
+              f"{_median([r.synced for r in runs]):>16}{_median([r.live for r in runs]):>16}"
+              f"{keys:>28}")
+    startup = statistics.median(r.startup for _, runs in results for r in runs)
+    print(f"\nseconds from spawning a fresh process (interpreter start: {startup:.2f} s), median / max of {repeats} runs;"
+          "\n120x40 headless, watcher on, index built beforehand; keys: one \"x\" every 20 ms from first paint until the"
+          "\nwatcher is live (at least 10), sent → typed in the journal editor, max (count) before / after watcher live")
+
+
+if __name__ == "__main__":
+    main()
