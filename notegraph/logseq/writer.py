@@ -106,7 +106,11 @@ def render_block_source(page: Page, block: Block, content: str) -> str:
 
     def fresh(k: int, text: str) -> tuple[str, str]:
         if k == 0 and not src.empty_bullet:
-            return ((src.prefix if text else src.prefix.rstrip(" \t")) + text, nl)
+            if not text:
+                return (src.prefix.rstrip(" \t"), nl)
+            # a bare "-" (an empty block) needs its space back once it has text
+            spaced = src.prefix if src.prefix[-1:] in (" ", "\t") or not src.prefix.endswith("-") else src.prefix + " "
+            return (spaced + text, nl)
         return ((src.continuation + text) if text else "", nl)
 
     if len(old_content) + offset != len(src.lines):

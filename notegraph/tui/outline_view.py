@@ -314,6 +314,8 @@ class OutlineView(VerticalScroll):
         names: list[str] = []
         if self._completing is not None:
             names = self.complete_names(self._completing.partial, self._completing.kind == "tag")
+            if [n.lower() for n in names] == [self._completing.partial.lower()]:
+                names = []  # typed in full already: Enter should make a new block
         options.clear_options()
         if names:
             options.add_options(names)
