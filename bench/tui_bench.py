@@ -16,6 +16,13 @@ clock every process shares:
 * key latency: from first paint on, another thread (as a terminal driver would)
   sends "x" every 20 ms until the watcher is live; a key's latency runs from its
   send to the first moment the app's event loop sees it typed into the journal editor.
+* while the model answers (demo graph only): once the watcher is live, the run asks
+  as a user does (F5, types :data:`QUESTION` into the Ask box, Enter), goes back to
+  the journal (F2) and sends "x" every 20 ms until the answer is done (the Ask pane
+  shows its sources), at most :data:`ASK_TIMEOUT` s. No Ollama server is reachable
+  (``OLLAMA_HOST`` is unset), so the embedded model (Gemma 3 270M, llama.cpp, in the
+  app's process) answers. First token: the answer pane first shows answer text;
+  answer: it shows the sources; both counted from the Enter.
 
 Graphs: the demo graph (this repository) and a synthetic graph of ~100,000 blocks
 (:func:`bench.synthetic.write_graph`, the size :mod:`bench.index_bench` uses), each
@@ -35,6 +42,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.synthetic import write_graph
 from notegraph.notebook import Notebook
@@ -46,6 +54,8 @@ TODAY_TITLE = "Sunday, November 22, 2026"
 TODAY_FILE = Path("journals") / "2026_11_22.md"
 SYNTHETIC_FILES = 4200  # ~100,000 blocks, as in bench.index_bench
 TIMEOUT = 60.0
+QUESTION = "what did I decide about the dark theme?"
+ASK_TIMEOUT = 90.0
 
 # The measured process. time.perf_counter() is CLOCK_MONOTONIC on Linux: the same
 # clock in every process, so the parent can count from before it spawned this one.
@@ -61,6 +71,7 @@ from notegraph.tui.app import NotegraphApp
 from notegraph.tui.outline_view import OutlineView
 
 graph, min_keys, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+question, ask_timeout = sys.argv[4], float(sys.argv[5])  # question "": no Ask, keys while the index syncs
 notebook = Notebook.open(graph)
 app = NotegraphApp(notebook, watch=True)
 result = {"t0": T0, "synced": None, "live": None}
@@ -73,11 +84,12 @@ def status():
 
 display = app._display
 sent, stop = [], threading.Event()
+key_cap = int(ask_timeout / 0.02) + 100 if question else 2000
 
 
 def send_keys():
-    # from first paint on, as a terminal driver's input thread would
-    while not stop.is_set() and len(sent) < 2000:
+    # as a terminal driver's input thread would: from first paint on, or once the Ask runs
+    while not stop.is_set() and len(sent) < key_cap:
         sent.append(time.perf_counter())
         app._driver.send_message(events.Key("x", "x"))
         time.sleep(0.02)
@@ -88,8 +100,9 @@ def first_paint(screen, renderable):
     if renderable is not None and not painted.is_set() and str(app.query_one("#journal-title").content):
         result["paint"] = time.perf_counter()
         result["title"] = str(app.query_one("#journal-title").content)
-        result["x_before"] = app.query_one("#journal-outline", OutlineView).editor.text.count("x")
-        threading.Thread(target=send_keys, daemon=True).start()
+        if not question:
+            result["x_before"] = app.query_one("#journal-outline", OutlineView).editor.text.count("x")
+            threading.Thread(target=send_keys, daemon=True).start()
         painted.set()
 
 
@@ -130,10 +143,53 @@ async def measure_keys():
     result["keys"] = [[latency, result["live"] is None or t < result["live"]] for t, latency in zip(sent, latencies)]
 
 
+async def measure_ask(pilot):
+    # ask as a user does, go back to the journal, type until the answer is done
+    from textual.widgets import Input, TabbedContent
+
+    answer, editor = app.query_one("#ask-answer"), app.query_one("#journal-outline", OutlineView).editor
+    await pilot.press("f5", *question)  # waits for each key to be handled: the Ask box has the focus
+    typed_question = app.query_one("#ask-input", Input).value
+    if typed_question != question:
+        raise RuntimeError(f"typed {typed_question!r} into the Ask box, not {question!r}")
+    result["asked"] = time.perf_counter()
+    app._driver.send_message(events.Key("enter", "\r"))
+    app._driver.send_message(events.Key("f2", None))
+    while not (app.query_one(TabbedContent).active == "journal" and app.focused is editor):
+        if time.perf_counter() > result["asked"] + timeout:
+            raise RuntimeError("F2 did not bring the journal editor back")
+        await asyncio.sleep(0.001)
+    result["x_before"] = editor.text.count("x")
+    threading.Thread(target=send_keys, daemon=True).start()
+    result["first_token"] = result["answered"] = None
+    latencies, deadline = [], result["asked"] + ask_timeout
+    while time.perf_counter() < deadline:
+        now, shown = time.perf_counter(), str(answer.content)
+        if result["first_token"] is None and shown.strip() not in ("", "thinking…"):
+            result["first_token"] = now
+        if result["answered"] is None and "Sources (Enter opens one)" in shown:
+            result["answered"] = now
+            stop.set()
+        typed = editor.text.count("x") - result["x_before"]
+        latencies += [now - sent[i] for i in range(len(latencies), typed)]
+        if result["answered"] is not None and len(latencies) >= len(sent):
+            break
+        await asyncio.sleep(0.001)
+    stop.set()
+    result["answer"] = str(answer.content)
+    end = result["answered"] or deadline
+    result["keys"] = [[latency, t < end] for t, latency in zip(sent, latencies)]
+    result["keys_sent"] = sum(t < end for t in sent)
+
+
 async def main():
     async with app.run_test(size=(120, 40)) as pilot:
         await asyncio.wait_for(painted.wait(), timeout)
-        await measure_keys()
+        if question:
+            await asyncio.wait_for(live.wait(), timeout)
+            await measure_ask(pilot)
+        else:
+            await measure_keys()
         result["status"] = status()
         app.exit()
 
@@ -157,6 +213,18 @@ class Run:
 
 
 @dataclass
+class AskRun:
+    """One run that asks; seconds from the Enter that sends the question."""
+
+    first_token: float | None
+    answer: float | None
+    """Until the Ask pane shows the sources; None: not within :data:`ASK_TIMEOUT`."""
+    keys_sent: int
+    keys: list[float]
+    """Latencies of the keys sent while the answer was under way."""
+
+
+@dataclass
 class Subject:
     label: str
     root: Path
@@ -166,7 +234,7 @@ class Subject:
 
 def _env(cache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_EMBEDDER", "NOTEGRAPH_LLM")}
+           if k not in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_EMBEDDER", "NOTEGRAPH_LLM", "OLLAMA_HOST")}
     env.update({"NOTEGRAPH_CACHE_DIR": str(cache), "NOTEGRAPH_CONFIG": str(cache.parent / "none.toml"),
                 "NOTEGRAPH_TODAY": TODAY, "HF_HUB_OFFLINE": "1"})
     return env
@@ -183,14 +251,17 @@ def prepare(label: str, root: Path) -> Subject:
     return Subject(label, root, cache, blocks)
 
 
-def measure(subject: Subject, min_keys: int = 10) -> Run:
-    """One run in a new process, from the index and journal every run starts from."""
+def _spawn(subject: Subject, min_keys: int, question: str) -> tuple[float, dict[str, Any]]:
+    """One run of :data:`CHILD` in a new process, from the index and journal every run starts from:
+    when it spawned, and what it reported."""
     journal = subject.root / TODAY_FILE
     saved = (journal.read_bytes(), journal.stat().st_mtime_ns) if journal.exists() else None
     spawned = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(subject.root), str(min_keys), str(TIMEOUT)],
-                              capture_output=True, text=True, env=_env(subject.cache), timeout=3 * TIMEOUT)
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(subject.root), str(min_keys), str(TIMEOUT),
+                               question, str(ASK_TIMEOUT)],
+                              capture_output=True, text=True, env=_env(subject.cache),
+                              timeout=3 * TIMEOUT + (ASK_TIMEOUT if question else 0))
     finally:  # the keys were typed into today's journal, and the app may have embedded a few blocks
         if saved is None:
             journal.unlink(missing_ok=True)
@@ -201,9 +272,15 @@ def measure(subject: Subject, min_keys: int = 10) -> Run:
         shutil.copytree(subject.cache.with_name(subject.cache.name + ".pristine"), subject.cache)
     if proc.returncode != 0:
         raise RuntimeError(f"the TUI run on the {subject.label} failed:\n{proc.stderr[-3000:]}")
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    data: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     if not str(data["title"]).startswith(TODAY_TITLE) or f"{subject.blocks} blocks" not in str(data["status"]):
         raise RuntimeError(f"unexpected screen on the {subject.label}: {data['title']!r}, {data['status']!r}")
+    return spawned, data
+
+
+def measure(subject: Subject, min_keys: int = 10) -> Run:
+    """Keys typed while the index syncs: one run in a new process."""
+    spawned, data = _spawn(subject, min_keys, "")
 
     def since_spawn(key: str) -> float | None:
         value = data[key]
@@ -215,13 +292,56 @@ def measure(subject: Subject, min_keys: int = 10) -> Run:
                live=since_spawn("live"), keys=[(float(k), bool(syncing)) for k, syncing in data["keys"]])
 
 
+def measure_ask(subject: Subject) -> AskRun:
+    """Keys typed while the embedded model answers :data:`QUESTION`: one run in a new process."""
+    _, data = _spawn(subject, 0, QUESTION)
+    answer = str(data["answer"])
+    if data["answered"] is not None and "embedded:" not in answer:
+        raise RuntimeError(f"the embedded model did not answer on the {subject.label}:\n{answer}")
+    asked = float(data["asked"])
+
+    def since_ask(key: str) -> float | None:
+        value = data[key]
+        return None if value is None else float(value) - asked
+
+    return AskRun(first_token=since_ask("first_token"), answer=since_ask("answered"),
+                  keys_sent=int(data["keys_sent"]), keys=[float(k) for k, during in data["keys"] if during])
+
+
 def _max_ms(values: list[float]) -> str:
     return f"{max(values) * 1000:.0f}" if values else "-"
 
 
-def _median(values: list[float | None]) -> str:
+def _p95_ms(values: list[float]) -> str:
+    if len(values) < 2:
+        return _max_ms(values)
+    return f"{statistics.quantiles(values, n=20, method='inclusive')[-1] * 1000:.0f}"
+
+
+def _median(values: list[float | None], timeout: float = TIMEOUT) -> str:
     known = [v for v in values if v is not None]
-    return f"{statistics.median(known):.2f}" if len(known) == len(values) else f">{TIMEOUT:.0f}"
+    return f"{statistics.median(known):.2f}" if len(known) == len(values) else f">{timeout:.0f}"
+
+
+def _seconds(value: float | None) -> str:
+    return f">{ASK_TIMEOUT:.0f}" if value is None else f"{value:.2f}"
+
+
+def print_ask(runs: list[AskRun]) -> None:
+    header = f"{'while the model answers':<24}{'first token s':>14}{'answer s':>10}{'keys sent':>11}" \
+             f"{'p95 key ms':>12}{'max key ms':>12}"
+    print(header)
+    print("-" * len(header))
+    for n, run in enumerate(runs, 1):
+        print(f"{f'demo graph, run {n}':<24}{_seconds(run.first_token):>14}{_seconds(run.answer):>10}"
+              f"{run.keys_sent:>11}{_p95_ms(run.keys):>12}{_max_ms(run.keys):>12}")
+    keys = [k for r in runs for k in r.keys]
+    print(f"{f'median / all {len(runs)} runs':<24}{_median([r.first_token for r in runs], ASK_TIMEOUT):>14}"
+          f"{_median([r.answer for r in runs], ASK_TIMEOUT):>10}{sum(r.keys_sent for r in runs):>11}"
+          f"{_p95_ms(keys):>12}{_max_ms(keys):>12}")
+    print(f"\nseconds from the Enter that sends {QUESTION!r} in the Ask tab (after the watcher is live) until"
+          "\nthe answer pane first shows answer text / shows the sources; embedded model (Gemma 3 270M, llama.cpp),"
+          "\nno Ollama; keys: one \"x\" every 20 ms into the journal editor (F2) until the answer is done")
 
 
 def main(repeats: int = 3) -> None:
@@ -233,6 +353,7 @@ def main(repeats: int = 3) -> None:
         write_graph(synthetic, files=SYNTHETIC_FILES)
         subjects = [prepare("demo graph", demo), prepare("synthetic graph", synthetic)]
         results = [(s, [measure(s) for _ in range(repeats)]) for s in subjects]
+        asks = [measure_ask(subjects[0]) for _ in range(repeats)]
     header = (f"{'graph':<16}{'blocks':>8}{'first paint s':>15}{'index synced s':>16}{'watcher live s':>16}"
               f"{'max key ms syncing / after':>28}")
     print(header)
@@ -250,6 +371,8 @@ def main(repeats: int = 3) -> None:
     print(f"\nseconds from spawning a fresh process (interpreter start: {startup:.2f} s), median / max of {repeats} runs;"
           "\n120x40 headless, watcher on, index built beforehand; keys: one \"x\" every 20 ms from first paint until the"
           "\nwatcher is live (at least 10), sent → typed in the journal editor, max (count) before / after watcher live")
+    print()
+    print_ask(asks)
 
 
 if __name__ == "__main__":

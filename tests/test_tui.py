@@ -63,6 +63,9 @@ def test_opens_on_todays_journal_and_moves_between_days(demo: Notebook) -> None:
             # which model answers, and the fix for the one that is missing
             assert await until(pilot, lambda: "model: embedded gemma-3-270m" in text_of(app, "#status"))
             assert "ollama: ollama serve" in text_of(app, "#status")
+            # a block ref shows the text of the block it points at
+            await pilot.press("ctrl+g", *"2026-11-12", "enter")
+            assert await until(pilot, lambda: "Revisiting ↪ By mid-2028, nobody serious ships dense-only" in outline_text(app))
     run(scenario)
 
 
@@ -232,3 +235,16 @@ def test_a_report_is_written_streamed_and_saved_as_a_page(demo: Notebook) -> Non
                 assert "Sprint Report/2026-11-07 to 2026-11-20" in text_of(app, "#page-title")
                 assert "RAG prototype forward" in page.read_text()
     run(scenario)
+
+
+def test_markup_is_rendered_code_highlighted_and_properties_dimmed() -> None:
+    from notegraph.tui.render import block_text
+
+    text = block_text("DONE ship it [[RAG Prototype]]\nowner:: me\n```python\ndef f():\n    return 1\n```", "DONE")
+    assert text.plain.startswith("☑ ship it RAG Prototype")
+    assert "def f():" in text.plain and "```python" in text.plain
+    code_at = text.plain.index("def")
+    coloured = [s for s in text.spans if s.start <= code_at < s.end and str(s.style) not in ("", "dim")]
+    assert coloured  # the keyword is coloured by the highlighter
+    owner_at = text.plain.index("owner::")
+    assert any(str(s.style) == "dim" and s.start <= owner_at < s.end for s in text.spans)

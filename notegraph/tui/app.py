@@ -231,10 +231,19 @@ class NotegraphApp(App[None]):
         for view in self.query(OutlineView):
             view.cycle = self.notebook.graph.config.task_cycle
             view.complete_names = self._complete_names
+            view.resolve_ref = self._block_ref_text
         self.show_day()
         self.query_one("#journal-outline", OutlineView).editor.focus()
         self.refresh_status()
         self.start_indexing()
+
+    def _block_ref_text(self, uuid: str) -> str | None:
+        """A block ref shown as the text it points at (first line, without its marker)."""
+        try:
+            hit = self.notebook.block(uuid)
+        except Exception:  # not in the index (yet): shown as a plain ref
+            return None
+        return hit.content.split("\n", 1)[0][:80]
 
     def _complete_names(self, partial: str, tags: bool) -> list[str]:
         try:
@@ -689,11 +698,15 @@ def parse_query(text: str, notebook: Notebook) -> tuple[str, Filters]:
 
 
 def logseq_to_markdown(text: str) -> str:
-    """A Logseq page as plain Markdown for the preview: properties dropped, [[links]] bold."""
+    """A Logseq page as Markdown for the preview: page properties dropped, a bullet holding a
+    heading shown as that heading, [[links]] in bold."""
     out = []
     for line in text.split("\n"):
         if "::" in line and not line.lstrip().startswith("-"):
             continue
+        body = line.lstrip("\t ")
+        if body.startswith("- #"):
+            line = body[2:]
         out.append(line.replace("\t", "  ").replace("[[", "**").replace("]]", "**"))
     return "\n".join(out)
 

@@ -21,7 +21,7 @@ from notegraph.editor.assist import Completing, HiddenLines, complete, completin
 from notegraph.editor.outline import Outline, blank_row, marker_of
 from notegraph.editor.session import EditSession, SaveOutcome
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
-from notegraph.tui.render import block_text
+from notegraph.tui.render import Resolver, block_text
 
 SAVE_DELAY = 0.4  # seconds after the last keystroke
 
@@ -116,6 +116,7 @@ class OutlineView(VerticalScroll):
         self.session: EditSession | None = None
         self.cycle: tuple[str, ...] = ("LATER", "NOW", "DONE")
         self.complete_names: Any = lambda partial, tags: []
+        self.resolve_ref: Resolver | None = None
         self.cursor_key: int | None = None
         self._hidden = HiddenLines(())
         self._shown_text: str | None = None
@@ -210,7 +211,7 @@ class OutlineView(VerticalScroll):
         bullet = "▸ " if row.key in outline.collapsed and outline.has_children(index) else "• "
         out = Text("  " * (row.level - 1))
         out.append(bullet, style="dim")
-        body = block_text(row.content, marker_of(row.content))
+        body = block_text(row.content, marker_of(row.content), self.resolve_ref)
         continuation = "\n" + "  " * row.level
         lines = body.split("\n")
         for k, line in enumerate(lines):

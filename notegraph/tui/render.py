@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
+from rich.syntax import Syntax
 from rich.text import Text
 
 _INLINE = re.compile(r"(\[\[[^\]]+\]\]|(?<![\w#])#\[\[[^\]]+\]\]|(?<![\w#])#[^\s#,!?'\":\[\]()]+|\(\([0-9a-f-]{36}\)\)"
@@ -13,7 +15,11 @@ _MARKERS = {"TODO": "☐ ", "LATER": "☐ ", "NOW": "◐ ", "DOING": "◐ ", "WA
 _PROPERTY = re.compile(r"^[A-Za-z0-9_-]+::")
 
 
-def inline(text: str, base: str = "") -> Text:
+Resolver = Callable[[str], "str | None"]
+"""A block ref's uuid → the first line of that block (None when it is not in the index)."""
+
+
+def inline(text: str, base: str = "", resolve: Resolver | None = None) -> Text:
     out = Text(style=base)
     pos = 0
     for m in _INLINE.finditer(text):
@@ -24,7 +30,8 @@ def inline(text: str, base: str = "") -> Text:
         elif token.startswith("#"):
             out.append(token, style="magenta")
         elif token.startswith("(("):
-            out.append("↪ ref", style="italic blue")
+            target = resolve(token[2:-2]) if resolve else None
+            out.append(f"↪ {target}" if target else "↪ ref", style="italic blue")
         elif token.startswith("`"):
             out.append(token[1:-1], style="on grey23")
         else:
@@ -34,7 +41,17 @@ def inline(text: str, base: str = "") -> Text:
     return out
 
 
-def block_text(content: str, marker: str | None = None) -> Text:
+def highlight(code: str, language: str) -> Text:
+    """Code in a fenced block, coloured for its language (plain when the language is unknown)."""
+    try:
+        text = Syntax(code, language or "text", theme="ansi_dark", background_color="default").highlight(code)
+    except Exception:  # an unknown lexer name
+        text = Text(code)
+    text.rstrip()
+    return text
+
+
+def block_text(content: str, marker: str | None = None, resolve: Resolver | None = None) -> Text:
     """One block's content as display text (first line styled; property lines dimmed)."""
     lines = content.split("\n")
     out = Text()
@@ -42,11 +59,30 @@ def block_text(content: str, marker: str | None = None) -> Text:
     if marker and first.startswith(marker):
         out.append(_MARKERS.get(marker, marker + " "), style="green" if marker == "DONE" else "yellow")
         first = first[len(marker):].lstrip()
-    out.append_text(inline(first, "strike dim" if marker in ("DONE", "CANCELED", "CANCELLED") else ""))
+    out.append_text(inline(first, "strike dim" if marker in ("DONE", "CANCELED", "CANCELLED") else "", resolve))
+    fence: list[str] | None = None
+    language = ""
     for line in lines[1:]:
+        stripped = line.strip()
+        if fence is not None:
+            if not stripped.startswith("```"):
+                fence.append(line)
+                continue
+            if fence:
+                out.append("\n")
+                out.append_text(highlight("\n".join(fence), language))
+            fence = None
+            out.append("\n" + line, style="dim")
+            continue
         out.append("\n")
-        if _PROPERTY.match(line.strip()) or line.strip().startswith((":LOGBOOK:", "CLOCK:", ":END:")):
+        if stripped.startswith("```"):
+            fence, language = [], stripped[3:].strip()
+            out.append(line, style="dim")
+        elif _PROPERTY.match(stripped) or stripped.startswith((":LOGBOOK:", "CLOCK:", ":END:")):
             out.append(line, style="dim")
         else:
-            out.append_text(inline(line))
+            out.append_text(inline(line, resolve=resolve))
+    if fence:  # an unclosed fence: show what there is
+        out.append("\n")
+        out.append_text(highlight("\n".join(fence), language))
     return out
