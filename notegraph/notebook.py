@@ -32,6 +32,7 @@ from notegraph.logseq.names import page_key
 from notegraph.logseq.page import parse_text
 from notegraph.logseq.writer import render, render_block_source, stamp_file, write_atomic
 from notegraph.model import Page
+from notegraph.plugins import PluginHost, plugin_host
 from notegraph.search import (
     complete_names,
     Filters,
@@ -168,6 +169,11 @@ class Notebook:
         return GraphWatcher(self.graph, on_batch, debounce=debounce, on_error=on_error)
 
     # -- queries ------------------------------------------------------------------------
+    @property
+    def plugins(self) -> PluginHost:
+        """The loaded plugins (see :mod:`notegraph.plugins`)."""
+        return plugin_host(self.settings.plugins_dir)
+
     def today(self) -> dt.date:
         return self.settings.current_day()
 
@@ -279,7 +285,10 @@ class Notebook:
                 on_section(section.title)
             if section.title != "Time logged":
                 section.prose = write_prose(section, llm, cancel)
-        return SprintReport(window, days, sections, done, still_open, tagged, edited, logged, llm.backend, llm.model)
+        extra = [section for _, found in self.plugins.call("report_sections", notebook=self, window=window)
+                 for section in found]
+        return SprintReport(window, days, sections, done, still_open, tagged, edited, logged, llm.backend, llm.model,
+                            extra)
 
     def write_report(self, report: SprintReport, *, force: bool = False) -> Path:
         """Save the report as a new page (never over an existing one unless ``force``), atomically."""
@@ -357,6 +366,10 @@ class Notebook:
         keyword = keyword_rank(self.store, text, filters, self.ranking.keyword_depth) if mode == "hybrid" else []
         return hits_for(self.store, rank_blocks(self._vectors, query, allowed, limit, keyword=keyword,
                                                 ranking=self.ranking))
+
+    def blocks(self, filters: Filters = Filters(), *, limit: int = 1000) -> list[Hit]:
+        """Blocks the filters select, newest journal day first, with breadcrumbs (for plugins)."""
+        return find_blocks(self.store, filters, limit=limit)
 
     def block(self, ref: str) -> Hit:
         """A block from its id, ``id::`` uuid or ``file:line``."""

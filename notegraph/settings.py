@@ -5,8 +5,8 @@ own environment. Nothing happens at import time.
 
 | source | keys |
 |---|---|
-| ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``embedder``, ``llm``, ``ollama_model``, ``[sprint] start``, ``[sprint] days`` |
-| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY``, ``NOTEGRAPH_EMBEDDER``, ``NOTEGRAPH_LLM``, ``NOTEGRAPH_OLLAMA_MODEL``, ``OLLAMA_HOST`` |
+| ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``embedder``, ``llm``, ``ollama_model``, ``plugins_dir``, ``[sprint] start``, ``[sprint] days`` |
+| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY``, ``NOTEGRAPH_EMBEDDER``, ``NOTEGRAPH_LLM``, ``NOTEGRAPH_OLLAMA_MODEL``, ``NOTEGRAPH_PLUGINS``, ``OLLAMA_HOST`` |
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ class Settings:
     ollama_model: str | None = None
     """The Ollama chat model (``$NOTEGRAPH_OLLAMA_MODEL``, ``ollama_model = ...``); default llama3.2."""
     """``minilm`` (built in, the default) or ``ollama:MODEL`` (``$NOTEGRAPH_EMBEDDER``, ``embedder = ...``)."""
+    plugins_dir: Path | None = None
+    """A folder of ``*.py`` plugins (``$NOTEGRAPH_PLUGINS``, ``plugins_dir = ...``)."""
 
     def current_day(self) -> dt.date:
         return self.today or dt.date.today()
@@ -78,6 +80,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     cache_dir = env.get("NOTEGRAPH_CACHE_DIR") or data.get("index_dir")
     graph = env.get("NOTEGRAPH_GRAPH") or data.get("graph")
     days = sprint.get("days", 14)
+    plugins = env.get("NOTEGRAPH_PLUGINS") or data.get("plugins_dir")
     if not isinstance(days, int) or days < 1:
         raise NotegraphError(f"[sprint] days in {config_path} must be a positive number of days", "e.g. days = 14")
     return Settings(
@@ -92,6 +95,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm=env.get("NOTEGRAPH_LLM") or (str(data["llm"]) if data.get("llm") else None),
         ollama_model=env.get("NOTEGRAPH_OLLAMA_MODEL") or (str(data["ollama_model"]) if data.get("ollama_model")
                                                            else None),
+        plugins_dir=Path(str(plugins)).expanduser() if plugins else None,
     )
 
 

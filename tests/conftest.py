@@ -32,7 +32,8 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("NOTEGRAPH_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("NOTEGRAPH_CACHE_DIR", str(home / "cache"))
-    for name in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_TODAY", "NOTEGRAPH_EMBEDDER", "OLLAMA_HOST"):
+    for name in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_TODAY", "NOTEGRAPH_EMBEDDER", "NOTEGRAPH_PLUGINS",
+                 "OLLAMA_HOST"):
         monkeypatch.delenv(name, raising=False)
     return home
 

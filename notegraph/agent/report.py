@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from notegraph.agent.ask import CITATION, Source, check_citations, prompt
 from notegraph.embed.context import TAG, TAG_LINK
@@ -65,6 +65,8 @@ class SprintReport:
     time_logged: dt.timedelta
     backend: str
     model: str
+    extra_sections: list[Any] = field(default_factory=list)
+    """Sections from plugins (:class:`notegraph.plugins.ReportSection`: a title and lines)."""
 
     @property
     def title(self) -> str:
@@ -205,4 +207,8 @@ def render(report: SprintReport, indent: str = "\t", generated: dt.date | None =
     if report.pages_edited:
         bullet(0, f"## Pages edited ({len(report.pages_edited)})")
         bullet(1, ", ".join(f"[[{name}]]" for name in report.pages_edited))
+    for extra in report.extra_sections:
+        bullet(0, f"## {extra.title}")
+        for line in extra.lines or ["nothing this time"]:
+            bullet(1, " ".join(str(line).split()))
     return "\n".join(lines) + "\n"

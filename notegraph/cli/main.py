@@ -48,11 +48,31 @@ def cli() -> None:
 
 def _register() -> None:
     from notegraph.cli import (agent_commands, capture, graph_commands, index_commands, model_commands,
-                               query_commands)
+                               plugin_commands, query_commands)
 
-    for module in (graph_commands, capture, index_commands, query_commands, agent_commands, model_commands):
+    for module in (graph_commands, capture, index_commands, query_commands, agent_commands, model_commands,
+                   plugin_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
+
+
+def _register_plugins() -> None:
+    """Commands from plugins; a plugin that fails is reported on stderr and left out."""
+    from notegraph.plugins import plugin_host
+    from notegraph.settings import load_settings
+
+    try:
+        host = plugin_host(load_settings().plugins_dir)
+    except NotegraphError:
+        return  # a broken config.toml: the command itself will say so
+    builtin = dict(cli.commands)
+    host.call("register_commands", cli=cli)
+    for name, command in builtin.items():  # a plugin may add commands, not replace ours
+        if cli.commands.get(name) is not command:
+            cli.add_command(command)
+            click.echo(f"warning: a plugin tried to replace `notegraph {name}`; kept the built-in", err=True)
+    for warning in host.take_warnings():
+        click.echo(f"warning: {warning}", err=True)
 
 
 _register()
@@ -60,6 +80,7 @@ _register()
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
+    _register_plugins()
     try:
         return cli.main(args=argv, prog_name="notegraph")
     except KeyboardInterrupt:

@@ -8,6 +8,8 @@ post messages, so widgets are only touched on the app's thread.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -713,3 +715,10 @@ def logseq_to_markdown(text: str) -> str:
 
 def run(notebook: Notebook) -> None:
     NotegraphApp(notebook).run()
+    # Everything is saved and the terminal restored by now. torch's and llama.cpp's threads can
+    # abort the interpreter's own shutdown ("terminate called without an active exception"),
+    # so leave without it, as `notegraph watch` does; SQLite's committed work is already durable.
+    notebook.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -1,0 +1,98 @@
+"""The reading list: every URL in the graph with the tags and page it sits under.
+
+``notegraph links [--tag T] [--since WINDOW] [--json]`` lists them, newest journal day
+first; GitHub repositories are named owner/name. The sprint report gets a "New links
+this sprint" section.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from notegraph.plugins import ReportSection, hookimpl
+from notegraph.search import Filters, Hit
+
+URL = re.compile(r"https?://[^\s)\]>\"'`]+")
+GITHUB = re.compile(r"^https?://(?:www\.)?github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?(?:[#?].*)?$")
+TAG = re.compile(r"(?<![\w#])#(?:\[\[([^\]]+)\]\]|([^\s#,!?'\":\[\]()]+))")
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    repository: str | None
+    tags: tuple[str, ...]
+    page: str
+    file: str
+    line: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"url": self.url, "repository": self.repository, "tags": list(self.tags), "page": self.page,
+                "file": self.file, "line": self.line}
+
+
+def _tags(texts: list[str]) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for text in texts:
+        for m in TAG.finditer(text):
+            found.setdefault((m.group(1) or m.group(2)).rstrip(".;").lower(), None)
+    return tuple(found)
+
+
+def links_in(hits: list[Hit]) -> list[Link]:
+    out = []
+    for hit in hits:
+        for m in URL.finditer(hit.content):
+            url = m.group(0).rstrip(".,;:")
+            repo = GITHUB.match(url)
+            out.append(Link(url, f"{repo.group(1)}/{repo.group(2)}" if repo else None,
+                            _tags([*hit.breadcrumb, hit.content]), hit.page, hit.file, hit.line))
+    return out
+
+
+def find_links(notebook: Any, tag: str | None = None, since: str | None = None) -> list[Link]:
+    filters = Filters(tags=(tag,) if tag else (), window=notebook.window(since) if since else None)
+    return links_in(notebook.blocks(filters, limit=100_000))
+
+
+def describe(link: Link) -> str:
+    tags = " ".join(f"#{t}" if " " not in t else f"#[[{t}]]" for t in link.tags)
+    repo = f" ({link.repository})" if link.repository else ""
+    return f"{tags + ' ' if tags else ''}{link.url}{repo} — {link.page}"
+
+
+def report_line(link: Link) -> str:
+    """As :func:`describe`, but tags as plain words: the report must not count as tagged blocks."""
+    tags = ", ".join(link.tags)
+    repo = f" ({link.repository})" if link.repository else ""
+    return f"{link.url}{repo}{' — ' + tags if tags else ''} — [[{link.page}]]"
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    @cli.command("links")
+    @click.argument("graph", required=False)
+    @click.option("--tag", help="only links under this tag (and its namespace)")
+    @click.option("--since", help="only links from journal days in this window (2w, this sprint, …)")
+    @click.option("--json", "as_json", is_flag=True, help="one JSON object per link")
+    def links_command(graph: str | None, tag: str | None, since: str | None, as_json: bool) -> None:
+        """The reading list: URLs in the graph with their tags and page."""
+        from notegraph.notebook import Notebook
+
+        notebook = Notebook.open(graph)
+        notebook.index()
+        for link in find_links(notebook, tag, since):
+            click.echo(json.dumps(link.as_json()) if as_json else describe(link))
+
+
+@hookimpl
+def report_sections(notebook: Any, window: Any) -> list[ReportSection]:
+    from notegraph.search import Filters as _Filters
+
+    links = links_in(notebook.blocks(_Filters(window=window), limit=100_000))
+    return [ReportSection("New links this sprint", [report_line(link) for link in links])]

@@ -1,0 +1,116 @@
+"""Plugins: discovery, hooks, isolation, the README's example and the bundled links plugin."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from notegraph.agent.report import render
+from notegraph.cli.main import _register_plugins, cli
+from notegraph.notebook import Notebook
+from notegraph.plugins import REPOSITORY_PLUGINS, PluginHost, ReportSection, plugin_host
+from notegraph.timewindow import DateWindow
+from tests.conftest import REPO, copy_demo
+
+
+def readme_example() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"<!-- example: hello.py -->\n```python\n(.*?)```\n<!-- /example -->", text, re.DOTALL)
+    assert m, "the README's plugin example is missing"
+    return m.group(1)
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Notebook:
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
+    notebook = Notebook.open(copy_demo(tmp_path / "demo"))
+    notebook.index()
+    return notebook
+
+
+def test_the_readme_example_adds_a_command_and_a_report_section(tmp_path: Path) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "hello.py").write_text(readme_example(), encoding="utf-8")
+    host = PluginHost().load([folder], entry_points=False)
+    [info] = host.plugins
+    assert (info.name, info.error, info.hooks) == ("hello", None, ["register_commands", "report_sections"])
+    import click
+
+    group = click.Group()
+    host.call("register_commands", cli=group)
+    result = CliRunner().invoke(group, ["hello", "Ada"])
+    assert result.output == "hello, Ada\n"
+    window = DateWindow(*map(__import__("datetime").date.fromisoformat, ("2026-11-09", "2026-11-22")))
+    [(name, sections)] = host.call("report_sections", notebook=None, window=window)
+    assert sections == [ReportSection("Hello", ["14 days from 2026-11-09 to 2026-11-22"])]
+
+
+def test_dropping_the_file_in_the_plugins_folder_adds_the_command_and_deleting_it_removes_it(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    env = {"NOTEGRAPH_PLUGINS": str(folder), "PATH": "", "HOME": str(tmp_path),
+           "NOTEGRAPH_CONFIG": str(tmp_path / "none.toml")}
+    run = [sys.executable, "-m", "notegraph.cli.main"]
+    (folder / "hello.py").write_text(readme_example(), encoding="utf-8")
+    done = subprocess.run([*run, "hello"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout == "hello, world\n", done.stderr
+    listed = subprocess.run([*run, "plugins", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    names = [json.loads(line)["name"] for line in listed.stdout.splitlines()]
+    assert "hello" in names and "links" in names
+    (folder / "hello.py").unlink()
+    gone = subprocess.run([*run, "hello"], env=env, capture_output=True, text=True, timeout=120)
+    assert gone.returncode != 0 and "hello, world" not in gone.stdout
+
+
+def test_a_plugin_that_fails_is_switched_off_and_the_others_go_on(tmp_path: Path) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "a_broken_import.py").write_text("raise RuntimeError('boom at import')\n")
+    (folder / "b_raises.py").write_text(
+        "from notegraph.plugins import hookimpl\n\n@hookimpl\ndef report_sections(notebook, window):\n"
+        "    raise ValueError('bad section')\n")
+    (folder / "c_fine.py").write_text(
+        "from notegraph.plugins import ReportSection, hookimpl\n\n@hookimpl\ndef report_sections(notebook, window):\n"
+        "    return [ReportSection('Fine', ['still here'])]\n")
+    host = PluginHost().load([folder], entry_points=False)
+    broken = host.plugins[0]
+    assert broken.error and "boom at import" in broken.error
+    results = host.call("report_sections", notebook=None, window=None)
+    assert [name for name, _ in results] == ["c_fine"]
+    raising = host.plugins[1]
+    assert raising.error and "bad section" in raising.error and "b_raises.py:" in raising.error
+    assert len(host.take_warnings()) == 2
+    assert [name for name, _ in host.call("report_sections", notebook=None, window=None)] == ["c_fine"]
+    assert host.take_warnings() == []  # reported once
+
+
+def test_links_lists_the_reading_list_by_tag(demo: Notebook) -> None:
+    _register_plugins()
+    result = CliRunner().invoke(cli, ["links", str(demo.root), "--tag", "golang/libraries", "--json"])
+    assert result.exit_code == 0, result.output
+    links = [json.loads(line) for line in result.output.splitlines()]
+    assert len(links) == 7
+    assert {"charmbracelet/bubbletea", "spf13/cobra", "blevesearch/bleve"} <= {x["repository"] for x in links}
+    assert all("golang/libraries" in x["tags"] for x in links)
+    rust = CliRunner().invoke(cli, ["links", str(demo.root), "--tag", "rust/libraries"])
+    assert "https://github.com/lancedb/lancedb (lancedb/lancedb)" in rust.output
+    assert "#[[vector search]]" in rust.output
+
+
+def test_links_adds_a_report_section_without_tags(demo: Notebook) -> None:
+    window = DateWindow(*map(__import__("datetime").date.fromisoformat, ("2026-11-02", "2026-11-08")))
+    host = plugin_host(None)
+    assert any(p.name == "links" and not p.error for p in host.plugins)
+    sections = [s for _, found in host.call("report_sections", notebook=demo, window=window) for s in found]
+    [links] = [s for s in sections if s.title == "New links this sprint"]
+    assert any("https://github.com/ratatui/ratatui (ratatui/ratatui)" in line for line in links.lines)
+    assert not any("#" in line.split(" — ")[1] for line in links.lines if " — " in line)
+    assert REPOSITORY_PLUGINS.is_dir()
