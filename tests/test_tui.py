@@ -248,3 +248,23 @@ def test_markup_is_rendered_code_highlighted_and_properties_dimmed() -> None:
     assert coloured  # the keyword is coloured by the highlighter
     owner_at = text.plain.index("owner::")
     assert any(str(s.style) == "dim" and s.start <= owner_at < s.end for s in text.spans)
+
+
+def test_fast_typing_then_a_structural_key_keeps_every_character(demo: Notebook) -> None:
+    """Keys are handled before the editor's Changed messages arrive (found typing in tmux)."""
+    async def scenario() -> None:
+        app = NotegraphApp(demo, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+g", *"2026-11-23", "enter")
+            view = app.query_one("#journal-outline", OutlineView)
+            await pilot.press(*"parent", "enter")
+            view.editor.insert("child")  # typed, its Changed message not yet handled…
+            view.operate("indent")  # …when Tab arrives
+            view.editor.insert(" more")
+            view.operate("split")
+            view.flush()
+            day = demo.root / "journals" / "2026_11_23.md"
+            assert day.read_bytes() == b"- parent\n\t- child more\n\t-\n"
+            await pilot.pause()
+            assert view.editor.text == ""
+    run(scenario)

@@ -227,16 +227,26 @@ class OutlineView(VerticalScroll):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self.session is None or event.text_area is not self.editor:
             return
+        if self.sync_editor():
+            self.schedule_save()
+            self._update_completion()
+
+    def sync_editor(self) -> bool:
+        """Put the editor's text into the outline now. Keys are handled before the editor's
+        Changed messages arrive, so every operation, save and reload calls this first:
+        otherwise fast typing followed by Tab or Enter would be lost. True if it changed."""
+        if self.session is None:
+            return False
         text = self.editor.text
         if text == self._shown_text:
-            return
+            return False
         self._shown_text = text
         self.outline.set_content(self.cursor, self._hidden.restore(text))
-        self.schedule_save()
-        self._update_completion()
+        return True
 
     def step(self, by: int, column: int = 0) -> None:
         """Move the cursor to the previous/next visible block."""
+        self.sync_editor()
         shown = self.outline.visible()
         position = shown.index(self.cursor) if self.cursor in shown else 0
         target = position + by
@@ -248,6 +258,7 @@ class OutlineView(VerticalScroll):
     def operate(self, operation: str) -> None:
         if self.session is None:
             return
+        self.sync_editor()
         outline = self.outline
         cursor = self.cursor
         column: int | None = 0
@@ -360,6 +371,7 @@ class OutlineView(VerticalScroll):
         session = self.session
         if session is None:
             return
+        self.sync_editor()
         try:
             outcome = session.save()
         except FileChangedOnDiskError:
@@ -385,6 +397,7 @@ class OutlineView(VerticalScroll):
         session = self.session
         if session is None or not session.changed_on_disk():
             return
+        self.sync_editor()
         if session.dirty:
             self.flush()
             return
