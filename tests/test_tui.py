@@ -268,3 +268,26 @@ def test_fast_typing_then_a_structural_key_keeps_every_character(demo: Notebook)
             await pilot.pause()
             assert view.editor.text == ""
     run(scenario)
+
+
+def test_text_that_cannot_be_saved_is_never_dropped_by_leaving_or_quitting(demo: Notebook) -> None:
+    async def scenario() -> None:
+        app = NotegraphApp(demo, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+g", *"2026-11-23", "enter")
+            view = app.query_one("#journal-outline", OutlineView)
+            await pilot.press(*"keep me", "ctrl+j", *"- not a new block")  # would read back as two blocks
+            await pilot.pause(0.8)
+            assert not (demo.root / "journals" / "2026_11_23.md").exists()
+            await pilot.press("alt+left")  # leaving would lose it: refused
+            assert "Monday, November 23" in text_of(app, "#journal-title")
+            assert view.editor.text == "keep me\n- not a new block"
+            await pilot.press("ctrl+q")  # first Ctrl+Q only warns
+            await pilot.pause(0.2)
+            assert app.is_running
+            view.editor.load_text("keep me\nnot a new block")  # the user fixes the line
+            await pilot.pause(0.8)
+            assert (demo.root / "journals" / "2026_11_23.md").read_bytes() == b"- keep me\n  not a new block\n"
+            await pilot.press("alt+left")
+            assert "Sunday, November 22" in text_of(app, "#journal-title")
+    run(scenario)

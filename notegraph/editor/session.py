@@ -88,6 +88,13 @@ class EditSession:
         saved = [(b.content, b.level) for b in self.base.blocks]
         return [(r.content, r.level) for r in self.outline.rows] != saved
 
+    @property
+    def has_unsaved_text(self) -> bool:
+        """Edits that are not on disk (an empty new page does not count: it is never written)."""
+        if not self.dirty:
+            return False
+        return self.stamp is not None or any(r.content.strip() for r in self.outline.rows)
+
     # -- writing ------------------------------------------------------------------
     def save(self) -> SaveOutcome:
         """Write the outline if it changed, merging an outside change first. Raises

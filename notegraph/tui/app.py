@@ -196,6 +196,7 @@ class NotegraphApp(App[None]):
         self.shown_page: str | None = None
         self.report: Any = None
         self._answer = ""
+        self._quit_anyway = False
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="journal"):
@@ -305,8 +306,17 @@ class NotegraphApp(App[None]):
         self.post_message(message)
 
     async def action_quit(self) -> None:
+        """Save, then quit; if some text cannot be saved, say so and quit only on a second Ctrl+Q."""
+        unsaved = []
         for view in self.query(OutlineView):
             view.flush()
+            if view.session is not None and view.session.has_unsaved_text:
+                unsaved.append(view.session.file.rel)
+        if unsaved and not self._quit_anyway:
+            self._quit_anyway = True
+            self.notify(f"{', '.join(unsaved)}: text that could not be saved would be lost; "
+                        "press Ctrl+Q again to quit anyway", title="not saved", severity="error", timeout=10)
+            return
         self.exit()
 
     def on_unmount(self) -> None:
@@ -356,23 +366,27 @@ class NotegraphApp(App[None]):
 
     # -- journal ----------------------------------------------------------------------
     def action_day(self, step: int) -> None:
-        self.day = self.notebook.today() if step == 0 else self.day + dt.timedelta(days=step)
-        self.show_day()
+        self.go_to_day(self.notebook.today() if step == 0 else self.day + dt.timedelta(days=step))
+
+    def go_to_day(self, day: dt.date) -> None:
+        previous, self.day = self.day, day
+        if not self.show_day():
+            self.day = previous
         self.action_show_tab("journal")
 
     def action_pick_date(self) -> None:
         def chosen(day: dt.date | None) -> None:
             if day is not None:
-                self.day = day
-                self.show_day()
-                self.action_show_tab("journal")
+                self.go_to_day(day)
 
         self.push_screen(DatePicker(self.notebook), chosen)
 
-    def show_day(self) -> None:
+    def show_day(self) -> bool:
         view = self.query_one("#journal-outline", OutlineView)
-        view.open(self.notebook.edit_journal(self.day))
+        if not view.open(self.notebook.edit_journal(self.day)):
+            return False
         self.show_day_title()
+        return True
 
     def show_day_title(self) -> None:
         view = self.query_one("#journal-outline", OutlineView)
@@ -390,11 +404,12 @@ class NotegraphApp(App[None]):
         row = None
         if line is not None:
             row = next((i for i, b in enumerate(session.base.blocks) if b.line == line), None)
-        self.shown_page = rel
-        self.query_one("#page-title", Label).update(session.base.name)
         self.query_one(TabbedContent).active = "page"
         view = self.query_one("#page-outline", OutlineView)
-        view.open(session, row)
+        if not view.open(session, row):
+            return
+        self.shown_page = rel
+        self.query_one("#page-title", Label).update(session.base.name)
         view.editor.focus()
         self.show_references()
 
@@ -407,16 +422,15 @@ class NotegraphApp(App[None]):
             self.open_file(info.file)
             return
         if info is not None and info.journal_day:
-            self.day = info.journal_day
-            self.show_day()
-            self.action_show_tab("journal")
+            self.go_to_day(info.journal_day)
             return
         # A page that is only linked so far: show it empty; the file appears when you type.
         session = self.notebook.edit_file(page_file_for(self.notebook.graph, name).rel)
+        self.query_one(TabbedContent).active = "page"
+        if not self.query_one("#page-outline", OutlineView).open(session):
+            return
         self.shown_page = session.file.rel
         self.query_one("#page-title", Label).update(name)
-        self.query_one(TabbedContent).active = "page"
-        self.query_one("#page-outline", OutlineView).open(session)
         self.show_references()
 
     def show_references(self) -> None:

@@ -154,8 +154,14 @@ class OutlineView(VerticalScroll):
         return 1 if rows[0].pre and len(rows) > 1 else 0
 
     # -- opening and showing -------------------------------------------------------------
-    def open(self, session: EditSession, row: int | None = None) -> None:
+    def open(self, session: EditSession, row: int | None = None) -> bool:
+        """Show ``session``'s file. Refused (False) while the open file has text that could not
+        be saved: leaving would lose it."""
         self.flush()
+        if self.session is not None and self.session.has_unsaved_text:
+            self.notify("this page has text that could not be saved (see the message before); fix it or "
+                        "undo it (Ctrl+Z) before leaving", title="still here", severity="warning", timeout=8)
+            return False
         self.session = session
         if not session.outline.rows or all(r.pre for r in session.outline.rows):
             session.outline.rows.append(blank_row())
@@ -164,6 +170,7 @@ class OutlineView(VerticalScroll):
         self._shown_text = None
         self.show(column=None)
         self.scroll_home(animate=False) if row is None else self.call_after_refresh(self._scroll_to_cursor)
+        return True
 
     def show(self, column: int | None = 0, *, force: bool = False) -> None:
         """Re-render around the cursor row. The editor's text is replaced only when it differs
