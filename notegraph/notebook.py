@@ -371,6 +371,14 @@ class Notebook:
         """Blocks the filters select, newest journal day first, with breadcrumbs (for plugins)."""
         return find_blocks(self.store, filters, limit=limit)
 
+    def referencing(self, uuid: str) -> list[Hit]:
+        """Blocks that refer to the block with this ``id::`` (``((uuid))`` or ``{{embed ((uuid))}}``),
+        in file order."""
+        rows = self.store.db.execute(
+            "SELECT DISTINCT r.block FROM block_refs r JOIN blocks b ON b.rowid = r.block WHERE r.target = ? "
+            "ORDER BY b.journal_day NULLS LAST, b.file, b.line", [uuid.lower()]).fetchall()
+        return hits_for(self.store, [(row[0], 0.0) for row in rows])
+
     def block(self, ref: str) -> Hit:
         """A block from its id, ``id::`` uuid or ``file:line``."""
         rowid = block_by_reference(self.store, ref)

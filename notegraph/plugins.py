@@ -41,6 +41,16 @@ class ReportSection:
     lines: list[str]
 
 
+@dataclass(frozen=True)
+class PaletteAction:
+    """An entry a plugin adds to the app's command palette (see :mod:`notegraph.tui.hooks`)."""
+
+    title: str
+    run: Callable[[Any], None]
+    """Called with the running app; ``app.show_results(title, hits)`` lists blocks in Search."""
+    help: str = ""
+
+
 class Specs:
     @hookspec
     def register_commands(self, cli: Any) -> None:
@@ -96,6 +106,12 @@ class PluginHost:
             self._fail(info, f"failed to load: {type(exc).__name__}: {exc}")
             return
         info.hooks = sorted(impl.name for impl in self.manager.get_hookcallers(module) or [])
+
+    def switch_off(self, name: str, reason: str) -> None:
+        """Turn off a plugin that misbehaved outside a hook call (say, in a palette action)."""
+        info = next((p for p in self.plugins if p.name == name), None)
+        if info is not None and info.error is None:
+            self._fail(info, reason)
 
     def _fail(self, info: PluginInfo, reason: str) -> None:
         info.error = reason

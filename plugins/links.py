@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from notegraph.plugins import ReportSection, hookimpl
+from notegraph.plugins import PaletteAction, ReportSection, hookimpl
 from notegraph.search import Filters, Hit
 
 URL = re.compile(r"https?://[^\s)\]>\"'`]+")
@@ -96,3 +96,12 @@ def report_sections(notebook: Any, window: Any) -> list[ReportSection]:
 
     links = links_in(notebook.blocks(_Filters(window=window), limit=100_000))
     return [ReportSection("New links this sprint", [report_line(link) for link in links])]
+
+
+@hookimpl
+def palette_actions(notebook: Any) -> list[PaletteAction]:
+    def show(app: Any) -> None:
+        hits = [hit for hit in notebook.blocks(Filters(), limit=100_000) if URL.search(hit.content)]
+        app.show_results("Reading list", hits)
+
+    return [PaletteAction("Reading list: blocks with links", show, "plugin links: every block with a URL")]

@@ -114,3 +114,58 @@ def test_links_adds_a_report_section_without_tags(demo: Notebook) -> None:
     assert any("https://github.com/ratatui/ratatui (ratatui/ratatui)" in line for line in links.lines)
     assert not any("#" in line.split(" — ")[1] for line in links.lines if " — " in line)
     assert REPOSITORY_PLUGINS.is_dir()
+
+
+def test_predictions_with_the_day_written_and_the_revisits(demo: Notebook) -> None:
+    _register_plugins()
+    result = CliRunner().invoke(cli, ["predictions", str(demo.root), "--json"])
+    assert result.exit_code == 0, result.output
+    found = [json.loads(line) for line in result.output.splitlines()]
+    assert len(found) >= 8
+    laptop = next(p for p in found if "32 GB laptop" in p["text"])
+    assert laptop["written"] == "2026-10-26"
+    assert [r["file"] for r in laptop["revisits"]] == ["journals/2026_11_19.md"]
+    assert sum(len(p["revisits"]) for p in found) == 3
+    window = DateWindow(*map(__import__("datetime").date.fromisoformat, ("2026-11-09", "2026-11-22")))
+    sections = [s for _, got in plugin_host(None).call("report_sections", notebook=demo, window=window) for s in got]
+    [section] = [s for s in sections if s.title == "Predictions made and revisited"]
+    assert any(line.startswith("revisited [[Nov 12th, 2026]]") for line in section.lines)
+    assert not any("#" in line for line in section.lines)
+
+
+def test_palette_actions_from_plugins_and_a_failing_one_is_switched_off(
+        tmp_path: Path, demo: Notebook, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from notegraph.tui.app import NotegraphApp
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "oops.py").write_text(
+        "from notegraph.plugins import PaletteAction, hookimpl\n\n@hookimpl\ndef palette_actions(notebook):\n"
+        "    def run(app):\n        raise RuntimeError('palette boom')\n"
+        "    return [PaletteAction('Oops action', run)]\n")
+    monkeypatch.setenv("NOTEGRAPH_PLUGINS", str(folder))
+    notebook = Notebook.open(demo.root)
+
+    async def scenario() -> None:
+        app = NotegraphApp(notebook, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.5)
+            titles = [action.title for _, action in app.plugin_actions]
+            assert {"Reading list: blocks with links", "Predictions", "Oops action"} <= set(titles)
+            await pilot.press("ctrl+p", *"reading list")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause(0.5)
+            results = app.query_one("#search-results")
+            assert any("github.com" in getattr(item, "hit").content for item in results.children)
+            await pilot.press("ctrl+p", *"oops action")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause(0.5)
+            assert "Oops action" not in [action.title for _, action in app.plugin_actions]
+            oops = next(p for p in notebook.plugins.plugins if p.name == "oops")
+            assert oops.error and "palette boom" in oops.error
+            assert app.is_running
+    asyncio.run(scenario())

@@ -31,6 +31,8 @@ from notegraph.logseq.names import page_key
 from notegraph.notebook import SEARCH_MODES, Notebook
 from notegraph.search import HIGHLIGHT, Filters, Hit
 from notegraph.timewindow import parse_day
+from notegraph.plugins import PaletteAction
+from notegraph.tui.hooks import palette_actions
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
 
@@ -96,6 +98,11 @@ class Actions(Provider):
             if score > 0:
                 yield PaletteHit(score, matcher.highlight(binding.description),
                                  lambda action=binding.action: app.run_action(action), help=f"key: {binding.key}")
+        for plugin, action in app.plugin_actions:
+            if (score := matcher.match(action.title)) > 0:
+                yield PaletteHit(score, matcher.highlight(action.title),
+                                 lambda plugin=plugin, action=action: app.run_plugin_action(plugin, action),
+                                 help=action.help or f"plugin: {plugin}")
         for binding in BlockInput.BINDINGS:  # the outline's own actions act on the open outline
             if isinstance(binding, Binding) and (score := matcher.match(binding.description)) > 0:
                 yield PaletteHit(score, matcher.highlight(binding.description),
@@ -197,6 +204,7 @@ class NotegraphApp(App[None]):
         self.report: Any = None
         self._answer = ""
         self._quit_anyway = False
+        self.plugin_actions: list[tuple[str, PaletteAction]] = []
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="journal"):
@@ -239,6 +247,29 @@ class NotegraphApp(App[None]):
         self.query_one("#journal-outline", OutlineView).editor.focus()
         self.refresh_status()
         self.start_indexing()
+        self.plugin_actions = palette_actions(self.notebook.plugins, self.notebook)
+        self.report_plugin_warnings()
+
+    def report_plugin_warnings(self) -> None:
+        for warning in self.notebook.plugins.take_warnings():
+            self.notify(warning, title="plugin", severity="warning", timeout=10)
+
+    def run_plugin_action(self, plugin: str, action: PaletteAction) -> None:
+        """A plugin's palette action; one that raises is switched off and reported, the app goes on."""
+        try:
+            action.run(self)
+        except Exception as exc:
+            self.notebook.plugins.switch_off(plugin, f"palette action {action.title!r} raised "
+                                                     f"{type(exc).__name__}: {exc}")
+            self.plugin_actions = [(p, a) for p, a in self.plugin_actions if p != plugin]
+        self.report_plugin_warnings()
+
+    def show_results(self, title: str, hits: list[Hit]) -> None:
+        """List blocks in the Search tab (for plugins); Enter opens one."""
+        self.query_one(TabbedContent).active = "search"
+        self.query_one("#search-input", Input).value = ""
+        self.show_hits(hits)
+        self.notify(f"{title}: {len(hits)} blocks", timeout=4)
 
     def _block_ref_text(self, uuid: str) -> str | None:
         """A block ref shown as the text it points at (first line, without its marker)."""
