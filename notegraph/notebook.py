@@ -82,6 +82,24 @@ class EmbedStatus:
     pending: int
 
 
+def enrich(plugins: PluginHost, store: Store, report: IndexReport) -> None:
+    """Hand the blocks an index sync added or changed to plugins' enrichers (only when some exist)."""
+    if not plugins.implements("enrich_blocks"):
+        return
+    files = report.plan.to_parse
+    removed = report.plan.deleted + [old for old, _ in report.plan.moved]
+    if not files and not removed:
+        return
+    blocks: list[dict[str, object]] = []
+    for start in range(0, len(files), 500):
+        chunk = files[start:start + 500]
+        blocks += [dict(zip(("rowid", "id", "file", "page_key", "content", "marker", "journal_day"), row))
+                   for row in store.db.execute(
+                       "SELECT rowid, id, file, page_key, content, marker, journal_day FROM blocks "
+                       f"WHERE file IN ({', '.join('?' * len(chunk))}) ORDER BY file, line", chunk).fetchall()]
+    plugins.call("enrich_blocks", db=store.db, blocks=blocks, removed_files=removed)
+
+
 @dataclass
 class GraphSummary:
     root: Path
@@ -138,7 +156,9 @@ class Notebook:
         if rebuild:
             self.store.clear()
         try:
-            return Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
+            report = Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
+            enrich(self.plugins, self.store, report)
+            return report
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError):
                 raise NotegraphError(f"the index {self.index_path} could not be used ({exc})",
@@ -164,6 +184,7 @@ class Notebook:
                 if store is None:
                     store = worker["store"] = Store(self.index_path, self.graph.root)
                 report = Indexer(self.graph, store, workers=1).sync(paths)
+                enrich(self.plugins, store, report)
             on_update(report)
 
         return GraphWatcher(self.graph, on_batch, debounce=debounce, on_error=on_error)

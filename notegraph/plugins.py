@@ -58,6 +58,14 @@ class Specs:
         call ``cli.add_command(command)``."""
 
     @hookspec
+    def enrich_blocks(self, db: Any, blocks: list[dict[str, Any]], removed_files: list[str]) -> None:
+        """Index time: ``blocks`` were added or changed (rowid, id, file, page_key, content,
+        marker, journal_day); ``removed_files`` are gone (or moved away). ``db`` is the index
+        (a sqlite-utils Database): keep your own tables there, named ``plugin_<name>_…``, keyed
+        by block ``id``. The index is a cache: after ``notegraph index --rebuild`` every block
+        comes again."""
+
+    @hookspec
     def report_sections(self, notebook: Any, window: Any) -> list[ReportSection] | None:
         """Sections for the sprint report of ``window`` (a DateWindow with ``start`` and ``end``)."""
 
@@ -139,6 +147,10 @@ class PluginHost:
             if result is not None:
                 results.append((name, result))
         return results
+
+    def implements(self, hook: str) -> bool:
+        caller = getattr(self.manager.hook, hook, None)
+        return bool(caller and caller.get_hookimpls())
 
     def take_warnings(self) -> list[str]:
         warnings, self.warnings = self.warnings, []

@@ -169,3 +169,47 @@ def test_palette_actions_from_plugins_and_a_failing_one_is_switched_off(
             assert oops.error and "palette boom" in oops.error
             assert app.is_running
     asyncio.run(scenario())
+
+
+ENRICHER = '''
+from notegraph.plugins import hookimpl
+
+CALLS = []
+
+
+@hookimpl
+def enrich_blocks(db, blocks, removed_files):
+    CALLS.append((sorted({b["file"] for b in blocks}), removed_files))
+    db["plugin_words_counts"].upsert_all(
+        [{"id": b["id"], "file": b["file"], "words": len(b["content"].split())} for b in blocks], pk="id")
+    for file in removed_files:
+        db.execute("DELETE FROM plugin_words_counts WHERE file = ?", [file])
+'''
+
+
+def test_enrichers_see_only_changed_blocks_and_a_raising_one_never_stops_indexing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "enrichers"
+    folder.mkdir()
+    (folder / "words.py").write_text(ENRICHER)
+    (folder / "zz_raises.py").write_text(
+        "from notegraph.plugins import hookimpl\n\n@hookimpl\ndef enrich_blocks(db, blocks, removed_files):\n"
+        "    raise KeyError('enricher boom')\n")
+    monkeypatch.setenv("NOTEGRAPH_PLUGINS", str(folder))
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
+    notebook = Notebook.open(copy_demo(tmp_path / "demo"))
+    report = notebook.index()
+    assert report.files_indexed == 27
+    words = sys.modules["notegraph_plugin_words"]
+    assert len(words.CALLS[0][0]) == 27  # type: ignore[attr-defined]
+    count = notebook.store.db.execute("SELECT count(*) FROM plugin_words_counts").fetchone()[0]
+    assert count == notebook.store.counts()["blocks"]
+    raising = next(p for p in notebook.plugins.plugins if p.name == "zz_raises")
+    assert raising.error and "enricher boom" in raising.error
+    day = notebook.root / "journals" / "2026_11_20.md"
+    day.write_text(day.read_text() + "- one more block here\n")
+    (notebook.root / "journals" / "2026_11_19.md").unlink()
+    notebook.index()
+    assert words.CALLS[-1] == (["journals/2026_11_20.md"], ["journals/2026_11_19.md"])  # type: ignore[attr-defined]
+    after = notebook.store.db.execute("SELECT count(*) FROM plugin_words_counts").fetchone()[0]
+    assert after == notebook.store.counts()["blocks"]
