@@ -51,6 +51,18 @@ class PaletteAction:
     help: str = ""
 
 
+@dataclass(frozen=True)
+class AgentTool:
+    """A read-only tool a plugin offers the agent. ``run`` gets the model's arguments (strings)
+    and returns blocks (``Hit``s); they become numbered sources the answer can cite."""
+
+    name: str
+    description: str
+    run: Callable[[dict[str, str]], list[Any]]
+    parameters: dict[str, str] = field(default_factory=dict)
+    """Parameter name → description; start the description with "optional" to make it optional."""
+
+
 class Specs:
     @hookspec
     def register_commands(self, cli: Any) -> None:
@@ -64,6 +76,10 @@ class Specs:
         (a sqlite-utils Database): keep your own tables there, named ``plugin_<name>_…``, keyed
         by block ``id``. The index is a cache: after ``notegraph index --rebuild`` every block
         comes again."""
+
+    @hookspec
+    def agent_tools(self, notebook: Any) -> list[AgentTool] | None:
+        """Read-only tools for the tool-calling agent (Ollama models with tool support)."""
 
     @hookspec
     def report_sections(self, notebook: Any, window: Any) -> list[ReportSection] | None:

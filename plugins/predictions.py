@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from notegraph.plugins import PaletteAction, ReportSection, hookimpl
+from notegraph.plugins import AgentTool, PaletteAction, ReportSection, hookimpl
 from notegraph.search import Filters, Hit
 
 DEFAULT_TAG = "ai/predictions"
@@ -89,3 +89,19 @@ def palette_actions(notebook: Any) -> list[PaletteAction]:
         app.show_results("Predictions", [p.block for p in predictions(notebook)])
 
     return [PaletteAction("Predictions", show, f"plugin predictions: blocks tagged {DEFAULT_TAG}")]
+
+
+@hookimpl
+def agent_tools(notebook: Any) -> list[AgentTool]:
+    def look_up(args: dict[str, str]) -> list[Hit]:
+        words = args.get("about", "").lower().split()
+        found = []
+        for p in predictions(notebook):
+            text = " ".join([p.block.content, *(r.content for r in p.revisits)]).lower()
+            if all(w in text for w in words):
+                found += [p.block, *p.revisits]
+        return found
+
+    return [AgentTool("predictions", "The user's recorded predictions (with the day each was made) and the "
+                      "later notes that revisited them.", look_up,
+                      {"about": "optional: words the prediction is about"})]

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -213,3 +214,21 @@ def test_enrichers_see_only_changed_blocks_and_a_raising_one_never_stops_indexin
     assert words.CALLS[-1] == (["journals/2026_11_20.md"], ["journals/2026_11_19.md"])  # type: ignore[attr-defined]
     after = notebook.store.db.execute("SELECT count(*) FROM plugin_words_counts").fetchone()[0]
     assert after == notebook.store.counts()["blocks"]
+
+
+def test_the_agent_can_call_a_plugins_tool_and_cite_what_it_returns(demo: Notebook) -> None:
+    from notegraph.llm.ollama_llm import OllamaLLM
+    from tests.ollama_fake import FakeOllama
+
+    with FakeOllama({"qwen2.5:latest": "tools"}) as server:
+        server.replies.append([{"function": {"name": "predictions", "arguments": {"about": "laptop"}}}])
+        server.replies.append("You predicted 30B models on 32 GB laptops by 2027 [1], then lowered it [2].")
+        demo.use_llm(OllamaLLM("qwen2.5", host=server.host))
+        steps: list[Any] = []
+        result = demo.ask("what did I predict about laptops?", on_step=steps.append)
+    chats = [body for path, body in server.requests if path == "/api/chat"]
+    assert "predictions" in [t["function"]["name"] for t in chats[0]["tools"]]
+    assert [s.tool for s in steps] == ["predictions"]
+    assert "32 GB laptop" in result.sources[0].hit.content
+    assert result.sources[1].hit.file == "journals/2026_11_19.md"
+    assert [c.n for c in result.citations] == [1, 2]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from notegraph.agent.ask import SYSTEM, Answer, CitationStream, Source, check_citations, source_text
 from notegraph.errors import NotegraphError
+from notegraph.plugins import AgentTool
 from notegraph.search import Filters, Hit, hits_for
 from notegraph.timewindow import DateWindow
 
@@ -60,9 +61,12 @@ class Step:
 class ToolBox:
     """Runs tool calls against the notebook, numbering every block it hands the model."""
 
-    def __init__(self, notebook: "Notebook", default_filters: Filters) -> None:
+    def __init__(self, notebook: "Notebook", default_filters: Filters,
+                 extra: dict[str, tuple[str, AgentTool]] | None = None) -> None:
         self.notebook = notebook
         self.default_filters = default_filters
+        self.extra = extra or {}
+        """Plugin tools: name → (plugin, tool)."""
         self.sources: list[Source] = []
         self._numbers: dict[int, int] = {}
 
@@ -82,6 +86,14 @@ class ToolBox:
     def run(self, name: str, args: dict[str, Any]) -> tuple[str, str]:
         """The tool's answer for the model, and a one-line summary for the user."""
         nb = self.notebook
+        if name in self.extra:
+            plugin, tool = self.extra[name]
+            try:
+                hits = tool.run({k: str(v) for k, v in args.items()})
+            except Exception as exc:  # a plugin's bug: switch it off, tell the model, go on
+                nb.plugins.switch_off(plugin, f"agent tool {name} raised {type(exc).__name__}: {exc}")
+                return f"error: the tool {name} failed", f"error in plugin {plugin}"
+            return self._listing(list(hits)[:RESULTS * 2]), f"{len(hits)} blocks"
         try:
             if name == "search":
                 filters = self.default_filters
@@ -139,7 +151,10 @@ def supports_tools(llm: "OllamaLLM") -> bool:
 def agent_answer(question: str, notebook: "Notebook", llm: "OllamaLLM", filters: Filters, *,
                  on_token: Callable[[str], None] | None = None, on_step: Callable[[Step], None] | None = None,
                  cancel: threading.Event | None = None) -> Answer:
-    box = ToolBox(notebook, filters)
+    extra = {tool.name: (plugin, tool) for plugin, tools in notebook.plugins.call("agent_tools", notebook=notebook)
+             for tool in tools if tool.name not in {t["function"]["name"] for t in TOOLS}}
+    tools = TOOLS + [_tool(tool.name, tool.description, **tool.parameters) for _, tool in extra.values()]
+    box = ToolBox(notebook, filters, extra)
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": SYSTEM.replace("Use only the numbered notes below.",
                                                      "Look things up with the tools; use only what they return.")},
@@ -148,7 +163,7 @@ def agent_answer(question: str, notebook: "Notebook", llm: "OllamaLLM", filters:
     for _ in range(MAX_STEPS):
         calls: list[Any] = []
         content = []
-        for response in llm.chat(messages, tools=TOOLS, cancel=cancel):
+        for response in llm.chat(messages, tools=tools, cancel=cancel):
             if response.message.content:
                 content.append(response.message.content)
             calls += response.message.tool_calls or []
