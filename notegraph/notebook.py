@@ -392,6 +392,24 @@ class Notebook:
         """Blocks the filters select, newest journal day first, with breadcrumbs (for plugins)."""
         return find_blocks(self.store, filters, limit=limit)
 
+    def tags_in_context(self, rowids: list[int]) -> dict[int, list[str]]:
+        """Each block's tags and its ancestors' (as the reader found them), nearest first."""
+        if not rowids:
+            return {}
+        marks = ", ".join("?" * len(rowids))
+        rows = self.store.db.execute(
+            "WITH RECURSIVE up(start, rowid, parent_id, file, depth) AS ("
+            f" SELECT rowid, rowid, parent_id, file, 0 FROM blocks WHERE rowid IN ({marks})"
+            " UNION ALL SELECT up.start, b.rowid, b.parent_id, b.file, up.depth + 1 FROM up"
+            " JOIN blocks b ON b.file = up.file AND b.id = up.parent_id WHERE up.depth < 64)"
+            " SELECT up.start, t.tag FROM up JOIN tags t ON t.block = up.rowid ORDER BY up.start, up.depth",
+            rowids).fetchall()
+        found: dict[int, list[str]] = {rowid: [] for rowid in rowids}
+        for start, tag in rows:
+            if tag not in found[start]:
+                found[start].append(tag)
+        return found
+
     def referencing(self, uuid: str) -> list[Hit]:
         """Blocks that refer to the block with this ``id::`` (``((uuid))`` or ``{{embed ((uuid))}}``),
         in file order."""

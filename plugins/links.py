@@ -17,9 +17,8 @@ import click
 from notegraph.plugins import PaletteAction, ReportSection, hookimpl
 from notegraph.search import Filters, Hit
 
-URL = re.compile(r"https?://[^\s)\]>\"'`]+")
+URL = re.compile(r"https?://[^\s\]>\"'`]+")
 GITHUB = re.compile(r"^https?://(?:www\.)?github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?(?:[#?].*)?$")
-TAG = re.compile(r"(?<![\w#])#(?:\[\[([^\]]+)\]\]|([^\s#,!?'\":\[\]()]+))")
 
 
 @dataclass(frozen=True)
@@ -36,28 +35,26 @@ class Link:
                 "file": self.file, "line": self.line}
 
 
-def _tags(texts: list[str]) -> tuple[str, ...]:
-    found: dict[str, None] = {}
-    for text in texts:
-        for m in TAG.finditer(text):
-            found.setdefault((m.group(1) or m.group(2)).rstrip(".;").lower(), None)
-    return tuple(found)
-
-
-def links_in(hits: list[Hit]) -> list[Link]:
+def links_in(notebook: Any, hits: list[Hit]) -> list[Link]:
+    """The URLs in these blocks, each with the tags of its block and the block's parents
+    (as the reader found them: no '#' inside URLs, code or org directives)."""
+    hits = [hit for hit in hits if URL.search(hit.content)]
+    tags = notebook.tags_in_context([hit.rowid for hit in hits])
     out = []
     for hit in hits:
         for m in URL.finditer(hit.content):
             url = m.group(0).rstrip(".,;:")
+            while url.endswith(")") and url.count(")") > url.count("("):
+                url = url[:-1].rstrip(".,;:")  # the ")" of a Markdown link or a parenthesis around it
             repo = GITHUB.match(url)
             out.append(Link(url, f"{repo.group(1)}/{repo.group(2)}" if repo else None,
-                            _tags([*hit.breadcrumb, hit.content]), hit.page, hit.file, hit.line))
+                            tuple(tags.get(hit.rowid, ())), hit.page, hit.file, hit.line))
     return out
 
 
 def find_links(notebook: Any, tag: str | None = None, since: str | None = None) -> list[Link]:
     filters = Filters(tags=(tag,) if tag else (), window=notebook.window(since) if since else None)
-    return links_in(notebook.blocks(filters, limit=100_000))
+    return links_in(notebook, notebook.blocks(filters, limit=100_000))
 
 
 def describe(link: Link) -> str:
@@ -94,7 +91,7 @@ def register_commands(cli: click.Group) -> None:
 def report_sections(notebook: Any, window: Any) -> list[ReportSection]:
     from notegraph.search import Filters as _Filters
 
-    links = links_in(notebook.blocks(_Filters(window=window), limit=100_000))
+    links = links_in(notebook, notebook.blocks(_Filters(window=window), limit=100_000))
     return [ReportSection("New links this sprint", [report_line(link) for link in links])]
 
 

@@ -232,3 +232,26 @@ def test_the_agent_can_call_a_plugins_tool_and_cite_what_it_returns(demo: Notebo
     assert "32 GB laptop" in result.sources[0].hit.content
     assert result.sources[1].hit.file == "journals/2026_11_19.md"
     assert [c.n for c in result.citations] == [1, 2]
+
+
+def test_links_take_tags_from_the_reader_not_from_url_fragments(tmp_path: Path) -> None:
+    root = tmp_path / "other"
+    (root / "pages").mkdir(parents=True)
+    (root / "pages" / "Reading.md").write_text(
+        "- Libraries #tools\n"
+        "\t- see https://example.org/#/page/intro%20x and https://github.com/owner/repo.git\n"
+        "\t- #+BEGIN_TIP\n\t  https://docs.example.com/q.html#rules\n\t  #+END_TIP\n"
+        "- `#notatag` https://en.wikipedia.org/wiki/Rust_(language) (see [docs](https://docs.rs/x)).\n",
+        encoding="utf-8")
+    notebook = Notebook.open(root)
+    notebook.index()
+    _register_plugins()
+    result = CliRunner().invoke(cli, ["links", str(root), "--json"])
+    links = {x["url"]: x for x in map(json.loads, result.output.splitlines())}
+    assert set(links) == {"https://example.org/#/page/intro%20x", "https://github.com/owner/repo.git",
+                          "https://docs.example.com/q.html#rules", "https://en.wikipedia.org/wiki/Rust_(language)",
+                          "https://docs.rs/x"}
+    assert links["https://github.com/owner/repo.git"]["repository"] == "owner/repo"
+    assert links["https://example.org/#/page/intro%20x"]["tags"] == ["tools"]
+    assert links["https://docs.example.com/q.html#rules"]["tags"] == ["tools"]
+    assert links["https://docs.rs/x"]["tags"] == []
