@@ -41,7 +41,8 @@ def test_the_readme_example_adds_a_command_and_a_report_section(tmp_path: Path) 
     (folder / "hello.py").write_text(readme_example(), encoding="utf-8")
     host = PluginHost().load([folder], entry_points=False)
     [info] = host.plugins
-    assert (info.name, info.error, info.hooks) == ("hello", None, ["register_commands", "report_sections"])
+    assert (info.name, info.error, info.hooks) == ("hello", None,
+                                                   ["palette_actions", "register_commands", "report_sections"])
     import click
 
     group = click.Group()
@@ -51,6 +52,15 @@ def test_the_readme_example_adds_a_command_and_a_report_section(tmp_path: Path) 
     window = DateWindow(*map(__import__("datetime").date.fromisoformat, ("2026-11-09", "2026-11-22")))
     [(name, sections)] = host.call("report_sections", notebook=None, window=window)
     assert sections == [ReportSection("Hello", ["14 days from 2026-11-09 to 2026-11-22"])]
+    from notegraph.tui.hooks import palette_actions
+
+    class Stub:
+        root = tmp_path
+
+    [(plugin, action)] = palette_actions(host, Stub())
+    notified: list[str] = []
+    action.run(type("App", (), {"notify": lambda self, text: notified.append(text)})())
+    assert (plugin, action.title, notified) == ("hello", "Say hello", [f"hello from {tmp_path.name}"])
 
 
 def test_dropping_the_file_in_the_plugins_folder_adds_the_command_and_deleting_it_removes_it(
