@@ -17,13 +17,15 @@ from notegraph.tui.app import NotegraphApp
 from notegraph.tui.outline_view import OutlineView
 
 
-def text_of(app: NotegraphApp, selector: str) -> str:
-    return str(app.query_one(selector).content)  # type: ignore[attr-defined]
+def text_of(app: Any, selector: str) -> str:
+    """A widget's text: on the app's main screen (under any modal), or on the screen given."""
+    query = app.main_query_one if isinstance(app, NotegraphApp) else app.query_one
+    return str(query(selector).content)
 
 
 def outline_text(app: NotegraphApp, which: str = "journal") -> str:
     """What the outline shows: rendered rows above and below, and the block being edited."""
-    view = app.query_one(f"#{which}-outline", OutlineView)
+    view = app.main_query_one(f"#{which}-outline", OutlineView)
     return "\n".join([str(view.query_one("#above", Static).content), view.editor.text,
                       str(view.query_one("#below", Static).content), str(view.query_one("#extra", Static).content)])
 
@@ -132,8 +134,8 @@ def test_help_and_palette_list_the_actions(demo: Notebook) -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("f1")
-            assert "Previous day" in text_of(app.screen, "#help")  # type: ignore[arg-type]
-            assert "cycle the task marker" in text_of(app.screen, "#help")  # type: ignore[arg-type]
+            assert "Previous day" in text_of(app.screen, "#help")
+            assert "cycle the task marker" in text_of(app.screen, "#help")
             await pilot.press("escape")
             await pilot.press("ctrl+p")
             await pilot.press(*"previous")
@@ -290,4 +292,21 @@ def test_text_that_cannot_be_saved_is_never_dropped_by_leaving_or_quitting(demo:
             assert (demo.root / "journals" / "2026_11_23.md").read_bytes() == b"- keep me\n  not a new block\n"
             await pilot.press("alt+left")
             assert "Sunday, November 22" in text_of(app, "#journal-title")
+    run(scenario)
+
+
+def test_updates_that_arrive_under_a_modal_screen_reach_the_app(demo: Notebook) -> None:
+    async def scenario() -> None:
+        app = NotegraphApp(demo)
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert await until(pilot, lambda: "watcher live" in text_of(app, "#status"))
+            await pilot.press("f1")  # help on top while the watcher reports an outside edit
+            journal = demo.root / "journals" / "2026_11_20.md"
+            with open(journal, "a", encoding="utf-8") as fh:
+                fh.write("- appended while the help screen is open\n")
+            assert await until(pilot, lambda: "appended while the help" in outline_text(app), 20)
+            assert "637 blocks" in text_of(app, "#status") or await until(
+                pilot, lambda: "637 blocks" in text_of(app, "#status"))
+            await pilot.press("escape")
+            assert app.is_running
     run(scenario)

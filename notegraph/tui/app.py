@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.command import Hit as PaletteHit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -190,6 +191,16 @@ class NotegraphApp(App[None]):
         ("Up / Down", "at the first/last line: previous/next block"),
     ]
 
+    # The app's own widgets live on the first screen; a modal (help, date picker) on top
+    # must not hide them from updates that arrive meanwhile.
+    def main_query_one(self, selector: Any, expect_type: Any = None) -> Any:
+        if not self.screen_stack:
+            raise NoMatches(f"no screen for {selector}")  # the app is closing
+        return self.screen_stack[0].query_one(selector, expect_type)
+
+    def main_query(self, selector: Any) -> Any:
+        return self.screen_stack[0].query(selector) if self.screen_stack else []
+
     def __init__(self, notebook: Notebook, *, watch: bool = True) -> None:
         super().__init__()
         self.notebook = notebook
@@ -239,12 +250,12 @@ class NotegraphApp(App[None]):
 
     # -- start-up: paint first, then index, watch and embed in the background -------------
     def on_mount(self) -> None:
-        for view in self.query(OutlineView):
+        for view in self.main_query(OutlineView):
             view.cycle = self.notebook.graph.config.task_cycle
             view.complete_names = self._complete_names
             view.resolve_ref = self._block_ref_text
         self.show_day()
-        self.query_one("#journal-outline", OutlineView).editor.focus()
+        self.main_query_one("#journal-outline", OutlineView).editor.focus()
         self.refresh_status()
         self.start_indexing()
         self.plugin_actions = palette_actions(self.notebook.plugins, self.notebook)
@@ -266,8 +277,8 @@ class NotegraphApp(App[None]):
 
     def show_results(self, title: str, hits: list[Hit]) -> None:
         """List blocks in the Search tab (for plugins); Enter opens one."""
-        self.query_one(TabbedContent).active = "search"
-        self.query_one("#search-input", Input).value = ""
+        self.main_query_one(TabbedContent).active = "search"
+        self.main_query_one("#search-input", Input).value = ""
         self.show_hits(hits)
         self.notify(f"{title}: {len(hits)} blocks", timeout=4)
 
@@ -339,7 +350,7 @@ class NotegraphApp(App[None]):
     async def action_quit(self) -> None:
         """Save, then quit; if some text cannot be saved, say so and quit only on a second Ctrl+Q."""
         unsaved = []
-        for view in self.query(OutlineView):
+        for view in self.main_query(OutlineView):
             view.flush()
             if view.session is not None and view.session.has_unsaved_text:
                 unsaved.append(view.session.file.rel)
@@ -359,8 +370,10 @@ class NotegraphApp(App[None]):
         self.cancel_report.set()
 
     def on_index_updated(self, message: IndexUpdated) -> None:
+        if not self.main_query("#status"):
+            return  # closing: the watcher's last report arrived after the widgets went
         self.refresh_status()
-        for view in self.query(OutlineView):
+        for view in self.main_query(OutlineView):
             view.file_changed_outside()
         if self.shown_page:
             self.show_references()
@@ -390,8 +403,10 @@ class NotegraphApp(App[None]):
             self.call_from_thread(self._paint_status)
 
     def _paint_status(self) -> None:
+        if not self.main_query("#status"):
+            return
         pending = f", {self.status.pending} to embed" if self.status.pending else ""
-        self.query_one("#status", Static).update(
+        self.main_query_one("#status", Static).update(
             f"{self.notebook.root.name} · {self.status.blocks} blocks{pending} · watcher {self.status.watcher}"
             f" · {self.status.model}")
 
@@ -413,17 +428,17 @@ class NotegraphApp(App[None]):
         self.push_screen(DatePicker(self.notebook), chosen)
 
     def show_day(self) -> bool:
-        view = self.query_one("#journal-outline", OutlineView)
+        view = self.main_query_one("#journal-outline", OutlineView)
         if not view.open(self.notebook.edit_journal(self.day)):
             return False
         self.show_day_title()
         return True
 
     def show_day_title(self) -> None:
-        view = self.query_one("#journal-outline", OutlineView)
+        view = self.main_query_one("#journal-outline", OutlineView)
         title = self.day.strftime("%A, %B %-d, %Y")
         exists = view.session is not None and view.session.exists
-        self.query_one("#journal-title", Label).update(title + ("" if exists else "  (new: type to start the day)"))
+        self.main_query_one("#journal-title", Label).update(title + ("" if exists else "  (new: type to start the day)"))
 
     # -- pages ------------------------------------------------------------------------
     def open_file(self, rel: str, line: int | None = None) -> None:
@@ -435,12 +450,12 @@ class NotegraphApp(App[None]):
         row = None
         if line is not None:
             row = next((i for i, b in enumerate(session.base.blocks) if b.line == line), None)
-        self.query_one(TabbedContent).active = "page"
-        view = self.query_one("#page-outline", OutlineView)
+        self.main_query_one(TabbedContent).active = "page"
+        view = self.main_query_one("#page-outline", OutlineView)
         if not view.open(session, row):
             return
         self.shown_page = rel
-        self.query_one("#page-title", Label).update(session.base.name)
+        self.main_query_one("#page-title", Label).update(session.base.name)
         view.editor.focus()
         self.show_references()
 
@@ -457,15 +472,15 @@ class NotegraphApp(App[None]):
             return
         # A page that is only linked so far: show it empty; the file appears when you type.
         session = self.notebook.edit_file(page_file_for(self.notebook.graph, name).rel)
-        self.query_one(TabbedContent).active = "page"
-        if not self.query_one("#page-outline", OutlineView).open(session):
+        self.main_query_one(TabbedContent).active = "page"
+        if not self.main_query_one("#page-outline", OutlineView).open(session):
             return
         self.shown_page = session.file.rel
-        self.query_one("#page-title", Label).update(name)
+        self.main_query_one("#page-title", Label).update(name)
         self.show_references()
 
     def show_references(self) -> None:
-        view = self.query_one("#page-outline", OutlineView)
+        view = self.main_query_one("#page-outline", OutlineView)
         if view.session is None:
             return
         name = view.session.base.name
@@ -494,8 +509,8 @@ class NotegraphApp(App[None]):
         view.query_one("#extra", Static).update(text)
 
     def action_link_unlinked(self) -> None:
-        view = self.query_one("#page-outline", OutlineView)
-        if view.session is None or self.query_one(TabbedContent).active != "page":
+        view = self.main_query_one("#page-outline", OutlineView)
+        if view.session is None or self.main_query_one(TabbedContent).active != "page":
             return
         view.flush()
         try:
@@ -504,7 +519,7 @@ class NotegraphApp(App[None]):
             self.notify(str(exc), severity="error")
             return
         self.notify(f"linked {count} mention{'s' * (count != 1)} of {view.session.base.name}")
-        for outline in self.query(OutlineView):
+        for outline in self.main_query(OutlineView):
             outline.file_changed_outside()
         self.show_references()
 
@@ -524,7 +539,7 @@ class NotegraphApp(App[None]):
     # -- search -----------------------------------------------------------------------
     @on(Input.Submitted, "#search-input")
     def run_search(self, event: Input.Submitted) -> None:
-        mode = str(self.query_one("#search-mode", Select).value)
+        mode = str(self.main_query_one("#search-mode", Select).value)
         self.search_worker(event.value, mode)
 
     @work(thread=True, exclusive=True, group="search")
@@ -543,7 +558,7 @@ class NotegraphApp(App[None]):
         self.call_from_thread(self.show_hits, hits)
 
     def show_hits(self, hits: list[Hit]) -> None:
-        results = self.query_one("#search-results", ListView)
+        results = self.main_query_one("#search-results", ListView)
         results.clear()
         for hit in hits:
             line = Text()
@@ -571,7 +586,7 @@ class NotegraphApp(App[None]):
             self.open_file(hit.file, hit.line)
 
     def fill_tag_tree(self) -> None:
-        tree = self.query_one("#tag-tree", Tree)
+        tree = self.main_query_one("#tag-tree", Tree)
         tree.clear()
         tree.root.expand()
         try:
@@ -596,18 +611,18 @@ class NotegraphApp(App[None]):
         tag = event.node.data
         if not tag:
             return
-        box = self.query_one("#search-input", Input)
+        box = self.main_query_one("#search-input", Input)
         words = " ".join(w for w in box.value.split() if not w.startswith("tag:"))
         box.value = f"tag:{tag} {words}".strip()
-        self.search_worker(box.value, str(self.query_one("#search-mode", Select).value))
+        self.search_worker(box.value, str(self.main_query_one("#search-mode", Select).value))
 
     # -- ask --------------------------------------------------------------------------
     @on(Input.Submitted, "#ask-input")
     def run_ask(self, event: Input.Submitted) -> None:
         self.cancel_answer = threading.Event()
         self._answer = ""
-        self.query_one("#ask-answer", Static).update(Text("thinking…", style="dim"))
-        self.query_one("#ask-sources", ListView).clear()
+        self.main_query_one("#ask-answer", Static).update(Text("thinking…", style="dim"))
+        self.main_query_one("#ask-sources", ListView).clear()
         self.ask_worker(event.value, self.cancel_answer)
 
     @work(thread=True, exclusive=True, group="ask")
@@ -622,16 +637,16 @@ class NotegraphApp(App[None]):
 
     def on_answer_chunk_received(self, message: AnswerChunkReceived) -> None:
         self._answer += message.text
-        self.query_one("#ask-answer", Static).update(inline(self._answer))
+        self.main_query_one("#ask-answer", Static).update(inline(self._answer))
 
     def on_answer_finished(self, message: AnswerFinished) -> None:
         result = message.result
         text = inline(result.text or "(no answer)")
         text.append(f"\n\n{result.backend}: {result.model}\n", style="dim")
         text.append("Sources (Enter opens one)", style="bold underline")
-        self.query_one("#ask-answer", Static).update(text)
+        self.main_query_one("#ask-answer", Static).update(text)
         cited = {s.n for s in result.citations}
-        sources = self.query_one("#ask-sources", ListView)
+        sources = self.main_query_one("#ask-sources", ListView)
         sources.clear()
         for source in result.sources:
             line = Text()
@@ -655,21 +670,21 @@ class NotegraphApp(App[None]):
     @on(Input.Submitted, "#report-end")
     def run_report(self, event: Input.Submitted) -> None:
         try:
-            weeks = int(self.query_one("#report-weeks", Input).value or 2)
-            end_text = self.query_one("#report-end", Input).value
+            weeks = int(self.main_query_one("#report-weeks", Input).value or 2)
+            end_text = self.main_query_one("#report-end", Input).value
             end = parse_day(end_text, self.notebook.today(), self.notebook.sprints()) if end_text else None
         except (ValueError, NotegraphError) as exc:
             self.notify(str(exc), severity="error")
             return
         self.cancel_report = threading.Event()
         self.report = None
-        self.query_one("#report-progress", Static).update("gathering the facts…")
+        self.main_query_one("#report-progress", Static).update("gathering the facts…")
         self.report_worker(weeks, end, self.cancel_report)
 
     @work(thread=True, exclusive=True, group="report")
     def report_worker(self, weeks: int, end: dt.date | None, cancel: threading.Event) -> None:
         def section(title: str) -> None:
-            self.call_from_thread(self.query_one("#report-progress", Static).update, f"writing: {title}…")
+            self.call_from_thread(self.report_progress, f"writing: {title}…")
 
         try:
             report = self.notebook.sprint_report(weeks=weeks, end=end, on_section=section, cancel=cancel)
@@ -679,14 +694,17 @@ class NotegraphApp(App[None]):
             return
         self.call_from_thread(self.show_report, report, text)
 
+    def report_progress(self, text: str) -> None:
+        self.main_query_one("#report-progress", Static).update(text)
+
     def show_report(self, report: Any, text: str) -> None:
         self.report = report
-        self.query_one("#report-progress", Static).update(
+        self.main_query_one("#report-progress", Static).update(
             f"{report.title} · {report.backend}: {report.model} · Ctrl+S saves it as a page")
-        self.query_one("#report-preview", Markdown).update(logseq_to_markdown(text))
+        self.main_query_one("#report-preview", Markdown).update(logseq_to_markdown(text))
 
     def action_save(self) -> None:
-        active = self.query_one(TabbedContent).active
+        active = self.main_query_one(TabbedContent).active
         if active == "reports":
             if self.report is None:
                 self.notify("run a report first (Enter in the weeks box)", severity="warning")
@@ -699,17 +717,17 @@ class NotegraphApp(App[None]):
             self.notify(f"saved {path.relative_to(self.notebook.root)}")
             self.open_file(str(path.relative_to(self.notebook.root)))
             return
-        for view in self.query(OutlineView):
+        for view in self.main_query(OutlineView):
             view.flush()
 
     # -- everywhere -------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.main_query_one(TabbedContent).active = tab
         focus = {"search": "#search-input", "ask": "#ask-input", "reports": "#report-weeks"}.get(tab)
         if focus:
-            self.query_one(focus, Input).focus()
+            self.main_query_one(focus, Input).focus()
         elif tab in ("journal", "page"):
-            self.query_one(f"#{tab}-outline", OutlineView).editor.focus()
+            self.main_query_one(f"#{tab}-outline", OutlineView).editor.focus()
         if tab == "search":
             self.fill_tag_tree()
 
@@ -718,8 +736,8 @@ class NotegraphApp(App[None]):
 
     async def outline_action(self, action: str) -> None:
         """An outline key chosen from the palette: act on the open journal day or page."""
-        tab = self.query_one(TabbedContent).active
-        view = self.query_one(f"#{'page' if tab == 'page' else 'journal'}-outline", OutlineView)
+        tab = self.main_query_one(TabbedContent).active
+        view = self.main_query_one(f"#{'page' if tab == 'page' else 'journal'}-outline", OutlineView)
         self.action_show_tab("page" if tab == "page" else "journal")
         await view.editor.run_action(action)
 
