@@ -265,3 +265,23 @@ def test_links_take_tags_from_the_reader_not_from_url_fragments(tmp_path: Path) 
     assert links["https://example.org/#/page/intro%20x"]["tags"] == ["tools"]
     assert links["https://docs.example.com/q.html#rules"]["tags"] == ["tools"]
     assert links["https://docs.rs/x"]["tags"] == []
+
+
+def test_installed_packages_are_found_through_the_entry_point_group(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `pip install notegraph-something` provides: a module and a `notegraph` entry point."""
+    site = tmp_path / "site"
+    (site / "notegraph_shout").mkdir(parents=True)
+    (site / "notegraph_shout" / "__init__.py").write_text(
+        "from notegraph.plugins import ReportSection, hookimpl\n\n@hookimpl\n"
+        "def report_sections(notebook, window):\n    return [ReportSection('SHOUT', ['from a package'])]\n")
+    dist = site / "notegraph_shout-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: notegraph-shout\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[notegraph]\nshout = notegraph_shout\n")
+    monkeypatch.syspath_prepend(str(site))
+    host = PluginHost().load([], entry_points=True)
+    [info] = [p for p in host.plugins if p.name == "shout"]
+    assert info.source == "entry point notegraph_shout" and info.hooks == ["report_sections"]
+    assert host.call("report_sections", notebook=None, window=None) == [
+        ("shout", [ReportSection("SHOUT", ["from a package"])])]
