@@ -11,7 +11,7 @@ from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.notebook import Notebook
 from tests.ollama_fake import FakeOllama
 
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from notegraph.tui.app import NotegraphApp
 from notegraph.tui.outline_view import OutlineView
@@ -309,4 +309,23 @@ def test_updates_that_arrive_under_a_modal_screen_reach_the_app(demo: Notebook) 
                 pilot, lambda: "637 blocks" in text_of(app, "#status"))
             await pilot.press("escape")
             assert app.is_running
+    run(scenario)
+
+
+def test_a_click_on_a_rendered_row_edits_it_and_a_click_on_a_link_opens_it(demo: Notebook) -> None:
+    day = demo.root / "journals" / "2026_11_23.md"
+    day.write_bytes(b"- first [[Target Page]]\n- second\n- third\n")
+
+    async def scenario() -> None:
+        app = NotegraphApp(demo, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+g", *"2026-11-23", "enter")
+            view = app.main_query_one("#journal-outline", OutlineView)
+            assert await until(pilot, lambda: view.editor.text == "first [[Target Page]]")
+            await pilot.click("#below", offset=(4, 1))  # "• third"
+            assert await until(pilot, lambda: view.editor.text == "third")
+            await pilot.click("#above", offset=(1 + len("• first ") + 2, 0))  # on "Target Page"
+            assert await until(pilot, lambda: text_of(app, "#page-title") == "Target Page")
+            assert app.main_query_one(TabbedContent).active == "page"
+            assert day.read_bytes() == b"- first [[Target Page]]\n- second\n- third\n"  # nothing changed
     run(scenario)

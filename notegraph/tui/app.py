@@ -524,17 +524,21 @@ class NotegraphApp(App[None]):
         self.show_references()
 
     def on_open_link(self, message: OpenLink) -> None:
-        if message.kind == "page":
-            self.open_page(message.target)
-        elif message.kind == "block":
+        self.action_open_link(message.kind, message.target)
+
+    def action_open_link(self, kind: str, target: str) -> None:
+        """Open a page (link or tag), a block (block ref) or a URL: Ctrl+O in the editor, or a click."""
+        if kind == "page":
+            self.open_page(target)
+        elif kind == "block":
             try:
-                hit = self.notebook.block(message.target)
+                hit = self.notebook.block(target)
             except NotegraphError as exc:
                 self.notify(str(exc), severity="warning")
                 return
             self.open_file(hit.file, hit.line)
         else:
-            self.open_url(message.target)
+            self.open_url(target)
 
     # -- search -----------------------------------------------------------------------
     @on(Input.Submitted, "#search-input")

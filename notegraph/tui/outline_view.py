@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -99,6 +100,20 @@ class BlockInput(TextArea):
             super().action_delete_left()
 
 
+class RowsText(Static):
+    """The rendered rows above or below the cursor: a click on a link, tag or block ref opens
+    it; a click elsewhere on a row puts the cursor there. What was clicked is in the style's meta."""
+
+    def on_click(self, event: events.Click) -> None:
+        meta = event.style.meta if event.style else {}
+        view = self.parent
+        if "open" in meta:
+            kind, target = meta["open"]
+            self.post_message(OpenLink(kind, target))
+        elif "row" in meta and isinstance(view, OutlineView):
+            view.go_to(meta["row"])
+
+
 class OutlineView(VerticalScroll):
     """An editable outline of one file (a journal day or a page)."""
 
@@ -125,12 +140,12 @@ class OutlineView(VerticalScroll):
         self._last_error = ""
 
     def compose(self) -> Any:
-        yield Static("", classes="rows", id="above")
+        yield RowsText("", classes="rows", id="above")
         with Horizontal(id="editor-row"):
             yield Static("•", id="bullet")
             yield BlockInput(self)
         yield OptionList(id="completion")
-        yield Static("", classes="rows", id="below")
+        yield RowsText("", classes="rows", id="below")
         yield Static("", classes="rows", id="extra")
 
     @property
@@ -216,7 +231,7 @@ class OutlineView(VerticalScroll):
         if row.pre:
             return Text(row.content.rstrip("\n"), style="dim")
         bullet = "▸ " if row.key in outline.collapsed and outline.has_children(index) else "• "
-        out = Text("  " * (row.level - 1))
+        out = Text("  " * (row.level - 1), style=Style(meta={"row": row.key}))
         out.append(bullet, style="dim")
         body = block_text(row.content, marker_of(row.content), self.resolve_ref)
         continuation = "\n" + "  " * row.level
@@ -250,6 +265,16 @@ class OutlineView(VerticalScroll):
         self._shown_text = text
         self.outline.set_content(self.cursor, self._hidden.restore(text))
         return True
+
+    def go_to(self, key: int) -> None:
+        """Put the cursor on the row with ``key`` (a click on a rendered row)."""
+        if self.session is None or self.outline.index_of(key) is None:
+            return
+        self.sync_editor()
+        self.cursor_key = key
+        self.show(column=None, force=True)
+        self.editor.focus()
+        self._scroll_to_cursor()
 
     def step(self, by: int, column: int = 0) -> None:
         """Move the cursor to the previous/next visible block."""

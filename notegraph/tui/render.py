@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 
@@ -19,19 +20,27 @@ Resolver = Callable[[str], "str | None"]
 """A block ref's uuid → the first line of that block (None when it is not in the index)."""
 
 
+def _clickable(style: str, kind: str, target: str) -> Style:
+    """A style that says what a click on it opens (read by the outline's click handler; not
+    Textual's ``@click``, which would restyle the text as a link)."""
+    return Style.parse(style) + Style(meta={"open": (kind, target)})
+
+
 def inline(text: str, base: str = "", resolve: Resolver | None = None) -> Text:
+    """Logseq markup in one line as Rich text; page links, tags and block refs open on click."""
     out = Text(style=base)
     pos = 0
     for m in _INLINE.finditer(text):
         out.append(text[pos:m.start()])
         token = m.group(0)
         if token.startswith("[["):
-            out.append(token[2:-2], style="bold cyan")
+            out.append(token[2:-2], style=_clickable("bold cyan", "page", token[2:-2]))
         elif token.startswith("#"):
-            out.append(token, style="magenta")
+            name = token[3:-2] if token.startswith("#[[") else token[1:]
+            out.append(token, style=_clickable("magenta", "page", name))
         elif token.startswith("(("):
             target = resolve(token[2:-2]) if resolve else None
-            out.append(f"↪ {target}" if target else "↪ ref", style="italic blue")
+            out.append(f"↪ {target}" if target else "↪ ref", style=_clickable("italic blue", "block", token[2:-2]))
         elif token.startswith("`"):
             out.append(token[1:-1], style="on grey23")
         else:
