@@ -47,6 +47,15 @@ def test_enter_splits_at_the_cursor_and_a_parent_gets_a_first_child() -> None:
     assert o3.split(0, 0) == 1 and shape(o3) == [("", 1), ("one", 1)]
 
 
+def test_enter_at_a_line_boundary_leaves_no_empty_lines_behind(tmp_path: Path) -> None:
+    s = session_for(tmp_path, b"- a1 [[link]]\n  continued\n")
+    s.outline.split(0, len("a1 [[link]]\n"))  # the cursor at the start of the second line
+    s.outline.split(1, 0)
+    assert shape(s.outline) == [("a1 [[link]]", 1), ("", 1), ("continued", 1)]
+    s.save()
+    assert s.file.path.read_bytes() == b"- a1 [[link]]\n-\n- continued\n"
+
+
 def test_indent_needs_a_previous_sibling_and_carries_the_subtree() -> None:
     o = outline_of(("a", 1), ("b", 1), ("b1", 2), ("c", 1))
     o.indent(0)

@@ -154,7 +154,10 @@ class Outline:
         if not head and tail:
             self.rows.insert(index, Row(new_key(), "", row.level))
             return index + 1
-        self.rows[index] = replace(row, content=head.rstrip(" "))
+        # Logseq drops a block's trailing empty lines and would read a new block that starts
+        # with a line break differently: split at a line boundary, keep neither.
+        head, tail = head.rstrip(" \n"), tail.lstrip("\n")
+        self.rows[index] = replace(row, content=head)
         if self.has_children(index) and row.key not in self.collapsed:
             return self._insert(index + 1, row.level + 1, tail)  # first child, as Logseq does
         return self._insert(self.subtree_end(index), row.level, tail)
