@@ -209,6 +209,26 @@ class Notebook:
                                      "write it as \"YYYY-MM-DD\"") from None
         return Sprints(anchor, self.graph.config.sprint_days or self.settings.sprint_days)
 
+    def parse_query(self, text: str) -> tuple[str, Filters]:
+        """Split a search box's ``tag:x since:2w marker:TODO,DOING page:y words`` into words and filters
+        (``since:last_week``: underscores for spaces)."""
+        words, tags, markers, pages = [], [], [], []
+        since = None
+        for token in text.split():
+            key, _, value = token.partition(":")
+            if value and key == "tag":
+                tags.append(value.lstrip("#"))
+            elif value and key == "marker":
+                markers += [m.upper() for m in value.split(",")]
+            elif value and key == "page":
+                pages.append(page_key(value))
+            elif value and key == "since":
+                since = value
+            else:
+                words.append(token)
+        window = self.window(since.replace("_", " ")) if since else None
+        return " ".join(words), Filters(tags=tuple(tags), markers=tuple(markers), pages=tuple(pages), window=window)
+
     def window(self, since: str | None = None, from_: str | None = None, to: str | None = None) -> DateWindow | None:
         return window_from_options(since, from_, to, self.today(), self.sprints())
 

@@ -68,6 +68,17 @@ def copy_demo(root: Path) -> Path:
 
 
 @pytest.fixture
+def indexed_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The demo graph copied and indexed (not embedded), with today pinned to its last day."""
+    from notegraph.notebook import Notebook
+
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
+    notebook = Notebook.open(copy_demo(tmp_path / "demo"))
+    notebook.index()
+    return notebook
+
+
+@pytest.fixture
 def demo_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """``demo_notebook("2026-11-22")``: the demo graph copied, indexed and embedded, with today pinned."""
     from notegraph.notebook import Notebook

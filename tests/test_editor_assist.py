@@ -11,8 +11,6 @@ from notegraph.editor.assist import Completing, complete, completing, editable, 
 from notegraph.errors import NotegraphError
 from notegraph.notebook import Notebook
 from notegraph.timewindow import parse_day
-from notegraph.tui.app import parse_query
-from tests.conftest import copy_demo
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -67,11 +65,8 @@ def test_days_as_people_type_them() -> None:
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Notebook:
-    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
-    notebook = Notebook.open(copy_demo(tmp_path / "demo"))
-    notebook.index()
-    return notebook
+def demo(indexed_demo: Notebook) -> Notebook:
+    return indexed_demo
 
 
 def test_completion_names_come_from_the_index_with_their_spelling(demo: Notebook) -> None:
@@ -81,7 +76,7 @@ def test_completion_names_come_from_the_index_with_their_spelling(demo: Notebook
 
 
 def test_search_box_filters(demo: Notebook) -> None:
-    words, filters = parse_query("tag:#ai/predictions since:last_week marker:todo,doing page:Foo local models", demo)
+    words, filters = demo.parse_query("tag:#ai/predictions since:last_week marker:todo,doing page:Foo local models")
     assert words == "local models"
     assert filters.tags == ("ai/predictions",) and filters.markers == ("TODO", "DOING")
     assert filters.pages == ("foo",)

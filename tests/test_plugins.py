@@ -28,11 +28,8 @@ def readme_example() -> str:
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Notebook:
-    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
-    notebook = Notebook.open(copy_demo(tmp_path / "demo"))
-    notebook.index()
-    return notebook
+def demo(indexed_demo: Notebook) -> Notebook:
+    return indexed_demo
 
 
 def test_the_readme_example_adds_a_command_and_a_report_section(tmp_path: Path) -> None:

@@ -38,6 +38,14 @@ async def until(pilot: Any, condition: Callable[[], bool], seconds: float = 30) 
     return condition()
 
 
+async def open_new_day(app: NotegraphApp, pilot: Any, first_block: str = "") -> OutlineView:
+    """Go to 2026-11-23 (after the demo's last day) and wait until its first block is in the editor."""
+    await pilot.press("ctrl+g", *"2026-11-23", "enter")
+    view = app.main_query_one("#journal-outline", OutlineView)
+    assert await until(pilot, lambda: view.editor.text == first_block)
+    return view
+
+
 @pytest.fixture
 def demo(demo_notebook: Callable[[str], Notebook]) -> Notebook:
     return demo_notebook("2026-11-20")
@@ -175,9 +183,7 @@ def test_move_collapse_undo_redo_and_backspace(demo: Notebook) -> None:
     async def scenario() -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("ctrl+g", *"2026-11-23", "enter")
-            view = app.query_one("#journal-outline", OutlineView)
-            assert await until(pilot, lambda: view.editor.text == "a")
+            view = await open_new_day(app, pilot, "a")
             await pilot.press("down", "alt+up")  # b (with b1) above a
             assert await until(pilot, lambda: day.read_bytes() == b"- b\n\t- b1\n- a\n- c\n")
             await pilot.press("ctrl+up")  # collapse b: b1 is hidden from view, the file keeps it
@@ -202,9 +208,7 @@ def test_an_outside_edit_merges_with_unsaved_typing_and_a_conflict_keeps_both(de
         app = NotegraphApp(demo)
         async with app.run_test(size=(120, 40)) as pilot:
             assert await until(pilot, lambda: "watcher live" in text_of(app, "#status"))
-            await pilot.press("ctrl+g", *"2026-11-23", "enter")
-            view = app.query_one("#journal-outline", OutlineView)
-            assert await until(pilot, lambda: view.editor.text == "mine")
+            view = await open_new_day(app, pilot, "mine")
             await pilot.press("end", *" typed here")
             # Logseq appends a block and edits "shared" before our save lands
             day.write_bytes(b"- mine\n- shared, edited in logseq\n- from logseq\n")
@@ -257,8 +261,7 @@ def test_fast_typing_then_a_structural_key_keeps_every_character(demo: Notebook)
     async def scenario() -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("ctrl+g", *"2026-11-23", "enter")
-            view = app.query_one("#journal-outline", OutlineView)
+            view = await open_new_day(app, pilot)
             await pilot.press(*"parent", "enter")
             view.editor.insert("child")  # typed, its Changed message not yet handled…
             view.operate("indent")  # …when Tab arrives
@@ -276,8 +279,7 @@ def test_text_that_cannot_be_saved_is_never_dropped_by_leaving_or_quitting(demo:
     async def scenario() -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("ctrl+g", *"2026-11-23", "enter")
-            view = app.query_one("#journal-outline", OutlineView)
+            view = await open_new_day(app, pilot)
             await pilot.press(*"keep me", "ctrl+j", *"- not a new block")  # would read back as two blocks
             await pilot.pause(0.8)
             assert not (demo.root / "journals" / "2026_11_23.md").exists()
@@ -319,9 +321,7 @@ def test_a_click_on_a_rendered_row_edits_it_and_a_click_on_a_link_opens_it(demo:
     async def scenario() -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("ctrl+g", *"2026-11-23", "enter")
-            view = app.main_query_one("#journal-outline", OutlineView)
-            assert await until(pilot, lambda: view.editor.text == "first [[Target Page]]")
+            view = await open_new_day(app, pilot, "first [[Target Page]]")
             await pilot.click("#below", offset=(4, 1))  # "• third"
             assert await until(pilot, lambda: view.editor.text == "third")
             await pilot.click("#above", offset=(1 + len("• first ") + 2, 0))  # on "Target Page"

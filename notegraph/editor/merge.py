@@ -49,7 +49,7 @@ def _match(base: Page, theirs: Page) -> dict[int, int]:
 
 def merge(base: Page, ours: Sequence[Row], origins: Mapping[int, tuple[Page, int]], theirs: Page) -> Merged:
     theirs_of = _match(base, theirs)
-    matched_theirs = set(theirs_of.values())
+    base_of = {t: b for b, t in theirs_of.items()}
 
     def base_index(row: Row) -> int | None:
         origin = origins.get(row.key)
@@ -65,8 +65,8 @@ def merge(base: Page, ours: Sequence[Row], origins: Mapping[int, tuple[Page, int
     kept_by_us = {theirs_of[b] for b in ours_bases if b in theirs_of}
     for j, block in enumerate(theirs.blocks):
         deleted_here_changed_there = False
-        if j in matched_theirs:
-            b = next(i for i, t in theirs_of.items() if t == j)
+        if j in base_of:
+            b = base_of[j]
             if b in ours_bases:
                 continue
             deleted_here_changed_there = base.blocks[b].content != block.content

@@ -109,19 +109,17 @@ class Outline:
         self._typing_in = typing_in
 
     def undo(self, cursor: int) -> int | None:
-        if not self.undo_stack:
-            return None
-        self.redo_stack.append(Snapshot(list(self.rows), cursor))
-        snap = self.undo_stack.pop()
-        self.rows = snap.rows
-        self._typing_in = None
-        return snap.cursor
+        return self._restore(self.undo_stack, self.redo_stack, cursor)
 
     def redo(self, cursor: int) -> int | None:
-        if not self.redo_stack:
+        return self._restore(self.redo_stack, self.undo_stack, cursor)
+
+    def _restore(self, source: list[Snapshot], keep: list[Snapshot], cursor: int) -> int | None:
+        """Go back (or forward) one snapshot; the rows now become a step the other way."""
+        if not source:
             return None
-        self.undo_stack.append(Snapshot(list(self.rows), cursor))
-        snap = self.redo_stack.pop()
+        keep.append(Snapshot(list(self.rows), cursor))
+        snap = source.pop()
         self.rows = snap.rows
         self._typing_in = None
         return snap.cursor

@@ -115,10 +115,8 @@ class EditSession:
             if self.read_only_reason:
                 raise UnsafeWriteError(self.read_only_reason, "copy your text elsewhere; it was not saved")
             merged = merge(base, rows, origins, theirs)
-            rows, origins, style = merged.rows, {**origins, **merged.origins}, theirs
-            for key in [k for k, (page, _) in origins.items() if page is base]:
-                if not any(r.key == key for r in rows) or key not in merged.origins:
-                    origins.pop(key)  # rows of the old base are now new text against theirs
+            # Rows the merge did not place on a block of the disk version are new text there.
+            rows, origins, style = merged.rows, dict(merged.origins), theirs
             outcome.merged, outcome.conflicts = True, merged.conflicts
         text = render_rows(rows, origins, style)
         page = parse_text(self.file.rel, text, self.config, bom=style.bom)

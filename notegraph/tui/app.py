@@ -28,9 +28,8 @@ from textual.widgets import (Footer, Input, Label, ListItem, ListView, Markdown,
 
 from notegraph.errors import NotegraphError
 from notegraph.journal import page_file_for
-from notegraph.logseq.names import page_key
 from notegraph.notebook import SEARCH_MODES, Notebook
-from notegraph.search import HIGHLIGHT, Filters, Hit
+from notegraph.search import HIGHLIGHT, Hit
 from notegraph.timewindow import parse_day
 from notegraph.plugins import PaletteAction
 from notegraph.tui.hooks import palette_actions
@@ -549,7 +548,7 @@ class NotegraphApp(App[None]):
     @work(thread=True, exclusive=True, group="search")
     def search_worker(self, text: str, mode: str) -> None:
         try:
-            words, filters = parse_query(text, self.notebook)
+            words, filters = self.notebook.parse_query(text)
             if mode == "tasks":
                 hits = self.notebook.tasks(filters, limit=100)
                 needle = words.lower()
@@ -744,26 +743,6 @@ class NotegraphApp(App[None]):
         view = self.main_query_one(f"#{'page' if tab == 'page' else 'journal'}-outline", OutlineView)
         self.action_show_tab("page" if tab == "page" else "journal")
         await view.editor.run_action(action)
-
-
-def parse_query(text: str, notebook: Notebook) -> tuple[str, Filters]:
-    """Split ``tag:x since:2w marker:TODO,DOING page:y words`` into words and filters."""
-    words, tags, markers, pages = [], [], [], []
-    since = None
-    for token in text.split():
-        key, _, value = token.partition(":")
-        if value and key == "tag":
-            tags.append(value.lstrip("#"))
-        elif value and key == "marker":
-            markers += [m.upper() for m in value.split(",")]
-        elif value and key == "page":
-            pages.append(page_key(value))
-        elif value and key == "since":
-            since = value
-        else:
-            words.append(token)
-    window = notebook.window(since.replace("_", " ")) if since else None
-    return " ".join(words), Filters(tags=tuple(tags), markers=tuple(markers), pages=tuple(pages), window=window)
 
 
 def logseq_to_markdown(text: str) -> str:
