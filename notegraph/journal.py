@@ -1,9 +1,10 @@
 """Writing to the graph: quick capture into today's journal or a page.
 
-Every write re-reads the file, edits one block's bytes (or appends one), checks
-the result reads back as intended, and replaces the file atomically unless it
-changed on disk in the meantime. New files follow the graph's naming rules
-(``:journal/file-name-format``, ``:file/name-format``).
+Every write goes through the write protocol (:mod:`notegraph.logseq.disk`): the
+block is appended to the file as it is at the moment of writing, under the
+folder's lock, and the result is checked to read back as intended. New files
+follow the graph's naming rules (``:journal/file-name-format``,
+``:file/name-format``) and are refused while config.edn cannot be read.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 
 from notegraph.errors import NotegraphError, UnsafeWriteError
 from notegraph.logseq import dates, names
+from notegraph.logseq.config import GraphConfig
+from notegraph.logseq.disk import update_note
 from notegraph.logseq.graph import Graph, GraphFile
-from notegraph.logseq.content import decode
-from notegraph.logseq.page import parse_text
-from notegraph.logseq.writer import FileStamp, append_block, render, write_atomic
+from notegraph.logseq.page import parse_page, parse_text
+from notegraph.logseq.writer import append_block, render
 from notegraph.model import Page
 
 
@@ -43,47 +45,85 @@ def journal_file_for(graph: Graph, day: dt.date) -> GraphFile:
             if dates.parse_date(body, pattern) == day:
                 return file
     name = dates.format_date(day, config.journal_file_name_format) + ".md"
-    rel = f"{config.journals_dir}/{name}"
-    return GraphFile(graph.root / rel, rel)
+    return graph.file(f"{config.journals_dir}/{name}")
 
 
 def page_file_for(graph: Graph, title: str) -> GraphFile:
     """The file of the page called ``title`` (or one of its aliases), or where a new one goes."""
+    check_page_title(title)
     key = names.page_key(title)
     for page in graph.pages():
         if page.key == key or any(names.page_key(a) == key for a in page.aliases):
-            return GraphFile(graph.root / page.file, page.file)
+            return graph.file(page.file)
     body = names.file_body_for_title(title, graph.config.file_name_format)
-    rel = f"{graph.config.pages_dir}/{body}.md"
-    return GraphFile(graph.root / rel, rel)
+    return graph.file(f"{graph.config.pages_dir}/{body}.md")
 
 
-def _read(graph: Graph, file: GraphFile) -> tuple[Page, FileStamp | None]:
-    try:
-        raw = file.path.read_bytes()
-    except FileNotFoundError:
-        return parse_text(file.rel, "", graph.config), None
-    except OSError as exc:
-        raise NotegraphError(f"{file.rel} could not be read ({exc.strerror})",
-                             "check the file's permissions") from exc
-    text, bom, errors, writable = decode(raw)
-    if not writable:
-        raise UnsafeWriteError(f"{file.rel} is not valid UTF-8 text, so notegraph will not write to it",
-                               f"fix or remove the file, then run `notegraph check {graph.root}`")
-    return parse_text(file.rel, text, graph.config, bom=bom), FileStamp.of_bytes(raw)
+def check_page_title(title: str) -> None:
+    """Refuse titles no file can be named after (a title starting with "." is escaped, as Logseq does)."""
+    shown = names.display_name(title.strip())
+    if not shown.strip("/ "):
+        raise NotegraphError(f"{title!r} is not a page title: it is empty", 'name the page, e.g. -p "Reading list"')
+    if any(c in title for c in "\x00\n\r") or any("\ud800" <= c <= "\udfff" for c in title):
+        raise NotegraphError(f"{title!r} is not a page title: it holds a line break, a NUL byte or bytes that "
+                             "are not UTF-8", "use a title on one line of plain text")
+
+
+def block_text(text: str) -> str:
+    """The text of a block to add, checked: never empty, never a NUL byte or undecodable bytes."""
+    content = text.replace("\r\n", "\n").strip("\n")
+    if not content.strip():
+        raise NotegraphError("nothing to add: the text is empty", 'notegraph add "what you want to remember"')
+    if "\x00" in content:
+        raise NotegraphError("the text holds a NUL byte (\\0); it would make the whole file unreadable as text, "
+                             "so nothing was added", "remove it first, e.g. `tr -d '\\000' < FILE | notegraph add -`")
+    if any("\ud800" <= c <= "\udfff" for c in content):
+        raise NotegraphError("the text is not valid UTF-8; nothing was added",
+                             "convert it first, e.g. `iconv -f latin1 -t utf-8 FILE | notegraph add -`")
+    return content
+
+
+def refuse_unless_writable(page: Page) -> None:
+    """Notes notegraph could not read losslessly (bad UTF-8, binary, over the parse limit) are read-only."""
+    if not page.writable:
+        raise UnsafeWriteError(f"{page.file} is read-only for notegraph: {'; '.join(page.errors)}",
+                               f"nothing was written; `notegraph check` lists such files")
+
+
+def refuse_guessed_new_file(config: GraphConfig, rel: str) -> None:
+    """A new file's name and folder come from config.edn: never guess them when it cannot be read."""
+    if config.errors:
+        raise UnsafeWriteError(
+            f"{rel} does not exist, and logseq/config.edn could not be read ({config.errors[0]}), so its name "
+            "and folder would be guesses; nothing was written",
+            "fix logseq/config.edn (Logseq shows what is wrong when it opens the graph), then try again")
+
+
+def page_for_write(rel: str, raw: bytes | None, config: GraphConfig) -> Page:
+    """The page a write starts from: the file's parsed bytes, or an empty page for a new file."""
+    if raw is None:
+        refuse_guessed_new_file(config, rel)
+        return parse_text(rel, "", config)
+    page = parse_page(rel, raw, config)
+    refuse_unless_writable(page)
+    return page
 
 
 def capture(graph: Graph, text: str, *, page: str | None = None, day: dt.date | None = None) -> Captured:
     """Append ``text`` as a new top-level block to a page, or to the journal of ``day`` (today)."""
-    content = text.replace("\r\n", "\n").strip("\n")
-    if not content.strip():
-        raise NotegraphError("nothing to add: the text is empty", 'notegraph add "what you want to remember"')
+    content = block_text(text)
     if page is not None:
         file = page_file_for(graph, page)
     else:
         file = journal_file_for(graph, day or dt.date.today())
-    current, stamp = _read(graph, file)
-    updated = append_block(current, content, graph.config)
-    write_atomic(file.path, render(updated), stamp)
+    updated: Page | None = None
+
+    def append(raw: bytes | None) -> bytes:
+        nonlocal updated
+        updated = append_block(page_for_write(file.rel, raw, graph.config), content, graph.config)
+        return render(updated)
+
+    written = update_note(file.path, append)
+    assert updated is not None
     added = updated.blocks[-1]
-    return Captured(file.path, file.rel, updated.name, added.line, stamp is None)
+    return Captured(file.path, file.rel, updated.name, added.line, written.created)

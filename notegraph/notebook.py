@@ -23,14 +23,15 @@ from notegraph.editor.session import EditSession
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
 from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
-from notegraph.journal import Captured, capture, journal_file_for, page_file_for
+from notegraph.journal import Captured, capture, journal_file_for, page_file_for, refuse_guessed_new_file
 from notegraph.llm import LLM, ModelStatus
 from notegraph.llm.choose import choose_llm, statuses
 from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.logseq.graph import Graph, GraphFile
 from notegraph.logseq.names import page_key
 from notegraph.logseq.page import parse_text
-from notegraph.logseq.writer import render, render_block_source, stamp_file, write_atomic
+from notegraph.logseq.disk import read_note, update_note
+from notegraph.logseq.writer import render, render_block_source
 from notegraph.model import Page
 from notegraph.plugins import PluginHost, plugin_host
 from notegraph.search import (
@@ -52,8 +53,8 @@ from notegraph.search import (
     unlinked_references,
 )
 from notegraph.semantic import DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, keyword_rank, rank_blocks
-from notegraph.settings import Settings, index_path_for, load_settings, resolve_graph_path
-from notegraph.store import Store
+from notegraph.settings import Settings, index_location, load_settings, resolve_graph_path
+from notegraph.store import Store, index_problem, is_damage
 from notegraph.store import vectors as vector_sql
 from notegraph.store.rows import day_number
 from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options, window_in_text
@@ -121,7 +122,7 @@ class Notebook:
                  index_path: str | os.PathLike[str] | None = None, embedder: Embedder | None = None) -> None:
         self.graph = graph
         self.settings = settings or load_settings()
-        self.index_path = index_path_for(graph.root, self.settings, index_path)
+        self.index_path, self._index_owned = index_location(graph.root, self.settings, index_path)
         self._store: Store | None = None
         self._embedder = embedder
         self._vectors = VectorCache()
@@ -142,8 +143,12 @@ class Notebook:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.index_path, self.graph.root)
+            self._store = self._open_store()
         return self._store
+
+    def _open_store(self) -> Store:
+        """A connection of its own to the index (one per thread)."""
+        return Store(self.index_path, self.graph.root, owned=self._index_owned)
 
     def close(self) -> None:
         if self._store is not None:
@@ -152,21 +157,34 @@ class Notebook:
 
     def index(self, *, rebuild: bool = False, progress: Progress | None = None,
               cancel: threading.Event | None = None, only: set[str] | None = None) -> IndexReport:
-        """Bring the index in line with the folder: only what changed is read again."""
-        if rebuild:
-            self.store.clear()
+        """Bring the index in line with the folder: only what changed is read again.
+
+        ``rebuild`` forgets everything indexed (embeddings are kept, keyed by their
+        text) — or, when the file is damaged, starts from an empty file. A damaged
+        file found while syncing is started afresh too: it is a cache.
+        """
         try:
+            if rebuild:
+                problem = self.store.damaged()
+                if problem is None:
+                    self.store.clear()
+                else:
+                    self.store.reset(f"it is damaged ({problem})")
             report = Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
-            enrich(self.plugins, self.store, report)
-            return report
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):
-                raise NotegraphError(f"the index {self.index_path} could not be used ({exc})",
-                                     "close other notegraph processes, or run `notegraph index --rebuild`") from exc
-            # A damaged file (power cut during a bulk load, a disk error): it is a cache,
-            # so start it afresh rather than fail.
-            self.store.reset(f"it is damaged ({exc})")
-            return Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
+            if not self.recover_index(exc):
+                raise index_problem(exc, self.index_path) from None
+            report = Indexer(self.graph, self.store).sync(only, progress=progress, cancel=cancel)
+        enrich(self.plugins, self.store, report)
+        return report
+
+    def recover_index(self, exc: sqlite3.DatabaseError) -> bool:
+        """After a SQLite error from the index: if the file is damaged, start it afresh and say so (True)."""
+        if self._store is None or not is_damage(exc):
+            return False
+        self._vectors = VectorCache()
+        self._store.reset(f"it is damaged ({exc})")
+        return True
 
     def fresh(self) -> IndexReport:
         """Catch up with the folder before answering a query (cheap when nothing changed)."""
@@ -182,7 +200,7 @@ class Notebook:
             with lock:
                 store = worker.get("store")
                 if store is None:
-                    store = worker["store"] = Store(self.index_path, self.graph.root)
+                    store = worker["store"] = self._open_store()
                 report = Indexer(self.graph, store, workers=1).sync(paths)
                 enrich(self.plugins, store, report)
             on_update(report)
@@ -257,7 +275,7 @@ class Notebook:
                             on_error: Callable[[BaseException], None] = lambda exc: None,
                             progress: EmbedProgress | None = None) -> EmbedWorker:
         """A worker thread that embeds whatever changed each time it is woken (started once now)."""
-        return EmbedWorker(lambda: Store(self.index_path, self.graph.root), self.embedder, on_report, on_error,
+        return EmbedWorker(lambda: self._open_store(), self.embedder, on_report, on_error,
                            progress).start()
 
     # -- the language model ---------------------------------------------------------------
@@ -339,11 +357,17 @@ class Notebook:
         if page.errors or not page.blocks:
             raise NotegraphError(f"the report did not read back as a Logseq page ({'; '.join(page.errors)})",
                                  "report this bug; print the report without --write meanwhile")
-        current = stamp_file(file.path)
-        if current is not None and not force:
-            raise FileChangedOnDiskError(f"{file.rel} exists already; nothing was written",
-                                         "pass --force to replace it, or --end another day")
-        write_atomic(file.path, text.encode("utf-8"), current)
+        data = text.encode("utf-8")
+
+        def save(current: bytes | None) -> bytes:
+            if current is not None and not force:
+                raise FileChangedOnDiskError(f"{file.rel} exists already; nothing was written",
+                                             "pass --force to replace it, or --end another day")
+            if current is None:
+                refuse_guessed_new_file(self.graph.config, file.rel)
+            return data
+
+        update_note(file.path, save)
         return file.path
 
     def summarize(self, page: str | None = None, filters: Filters = Filters(), *,
@@ -519,7 +543,7 @@ class Notebook:
 
     def edit_file(self, rel: str) -> EditSession:
         """A file of the graph (path relative to its root) open for editing."""
-        return EditSession(GraphFile(self.root / rel, rel), self.graph.config)
+        return EditSession(self.graph.file(rel), self.graph.config)
 
     def page(self, name: str) -> PageInfo:
         page = resolve_page(self.store, name)
@@ -550,8 +574,10 @@ class Notebook:
             page = self.graph.read(file)
             errors = list(page.errors)
             try:
-                original = file.path.read_bytes()
-            except OSError:
+                original = read_note(file.path)
+            except NotegraphError:
+                original = None
+            if original is None:
                 yield FileCheck(file.rel, False, errors or ["could not be read"], 0)
                 continue
             ok = page.writable and render(page) == original

@@ -1,20 +1,19 @@
-"""Quick capture (`notegraph add`) and atomic, conflict-safe writes."""
+"""Quick capture (`notegraph add`): where the block lands and in which style (the write itself:
+test_write_protocol)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import stat
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from notegraph.cli.main import cli
-from notegraph.errors import FileChangedOnDiskError, UnsafeWriteError
+from notegraph.errors import UnsafeWriteError
 from notegraph.logseq.graph import Graph
 from notegraph.logseq.page import parse_page
-from notegraph.logseq.writer import FileStamp, write_atomic
 from notegraph.notebook import Notebook
 
 
@@ -69,37 +68,6 @@ def test_add_refuses_to_write_invalid_utf8(tmp_path: Path) -> None:
     with pytest.raises(UnsafeWriteError):
         Notebook.open(tmp_path).add("x", page="bad")
     assert (tmp_path / "pages/bad.md").read_bytes() == b"- caf\xe9\n"
-
-
-def test_write_refuses_when_the_file_changed_on_disk(tmp_path: Path) -> None:
-    path = tmp_path / "p.md"
-    path.write_bytes(b"- one\n")
-    stamp = FileStamp.of_bytes(path.read_bytes())
-    path.write_bytes(b"- one\n- written by Logseq meanwhile\n")
-    with pytest.raises(FileChangedOnDiskError):
-        write_atomic(path, b"- one\n- ours\n", stamp)
-    assert path.read_bytes() == b"- one\n- written by Logseq meanwhile\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.md"]  # no temp file left behind
-
-
-def test_write_refuses_to_clobber_a_file_created_meanwhile(tmp_path: Path) -> None:
-    path = tmp_path / "new.md"
-    path.write_bytes(b"- someone else's\n")
-    with pytest.raises(FileChangedOnDiskError):
-        write_atomic(path, b"- ours\n", None)
-    assert path.read_bytes() == b"- someone else's\n"
-
-
-def test_atomic_write_keeps_permissions_and_leaves_no_temp_files(tmp_path: Path) -> None:
-    path = tmp_path / "p.md"
-    path.write_bytes(b"- one\n")
-    path.chmod(0o640)
-    inode_before = path.stat().st_ino
-    write_atomic(path, b"- one\n- two\n", FileStamp.of_bytes(b"- one\n"))
-    assert path.read_bytes() == b"- one\n- two\n"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert path.stat().st_ino != inode_before  # replaced by rename, not rewritten in place
-    assert [p.name for p in tmp_path.iterdir()] == ["p.md"]
 
 
 def test_cli_add_and_stdin(graph_copy) -> None:  # type: ignore[no-untyped-def]

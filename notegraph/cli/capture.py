@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-
 import click
 
 from notegraph.cli.common import open_notebook
+from notegraph.errors import NotegraphError
 
 
 @click.command("add")
@@ -22,11 +22,20 @@ def add(text: tuple[str, ...], page: str | None, day: dt.datetime | None, graph:
     Use `-` as TEXT to read the block from standard input. The file keeps its own
     indentation and line endings and is replaced atomically.
     """
-    body = sys.stdin.read() if text == ("-",) else " ".join(text)
+    body = _read_stdin() if text == ("-",) else " ".join(text)
     notebook = open_notebook(graph)
     result = notebook.add(body, page=page, day=day.date() if day else None)
     verb = "Created" if result.created_file else "Added to"
     click.echo(f"{verb} {result.rel}:{result.line} ({result.page})")
+
+
+def _read_stdin() -> str:
+    raw = sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotegraphError(f"standard input is not valid UTF-8 text (byte {exc.start}); nothing was added",
+                             "convert it first, e.g. `iconv -f latin1 -t utf-8 FILE | notegraph add -`") from None
 
 
 COMMANDS = [add]

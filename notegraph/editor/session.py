@@ -1,10 +1,11 @@
 """One file open for editing: read it, keep the outline, save it safely.
 
 Saving renders the rows (untouched blocks byte for byte), checks the text reads
-back as the rows, and writes it atomically. If the file changed on disk since we
-read it, the outside version is merged in block by block first (see
-:mod:`notegraph.editor.merge`); the write is still refused if the file changes
-again between that read and the rename, and the next save merges again.
+back as the rows, and writes it through the write protocol
+(:mod:`notegraph.logseq.disk`). If the file on disk is not the version we read,
+the outside version is merged in block by block first (see
+:mod:`notegraph.editor.merge`) — also when it changes in the last instant before
+the write: the protocol hands us the new version and we merge again.
 
 A file that does not exist yet (today's journal) is created by the first save
 that has some text in it, under the name the graph's config asks for.
@@ -15,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from notegraph.editor.layout import check_reads_back, render_rows
-from notegraph.editor.merge import merge
+from notegraph.editor.merge import Merged, merge
 from notegraph.editor.outline import Outline, Row, new_key
-from notegraph.errors import FileChangedOnDiskError, NotegraphError, UnsafeWriteError
+from notegraph.errors import NotegraphError, UnsafeWriteError
+from notegraph.journal import refuse_guessed_new_file
 from notegraph.logseq.config import GraphConfig
-from notegraph.logseq.content import decode
+from notegraph.logseq.disk import FileStamp, NoteUnreadableError, read_note, stamp_file, update_note
 from notegraph.logseq.graph import GraphFile
-from notegraph.logseq.page import parse_text
-from notegraph.logseq.writer import FileStamp, stamp_file, write_atomic
+from notegraph.logseq.page import parse_page, parse_text
 from notegraph.model import Page
 
 
@@ -33,6 +34,16 @@ class SaveOutcome:
     """The file had changed on disk; the outside change was merged in."""
     conflicts: list[str] = field(default_factory=list)
     created: bool = False
+
+
+@dataclass(frozen=True)
+class _Composed:
+    """What a save made of the version on disk at the moment of writing."""
+
+    rows: list[Row]
+    page: Page
+    merged: Merged | None
+    data: bytes
 
 
 class EditSession:
@@ -49,18 +60,18 @@ class EditSession:
     # -- reading ------------------------------------------------------------------
     def _read(self) -> tuple[Page, FileStamp | None]:
         try:
-            raw = self.file.path.read_bytes()
-        except FileNotFoundError:
+            raw = read_note(self.file.path)
+        except NoteUnreadableError as exc:
+            raise NotegraphError(exc.message, exc.hint) from None
+        if raw is None:
             return parse_text(self.file.rel, "", self.config), None
-        except OSError as exc:
-            raise NotegraphError(f"{self.file.rel} could not be read ({exc.strerror})",
-                                 "check the file's permissions") from exc
-        text, bom, _errors, writable = decode(raw)
-        page = parse_text(self.file.rel, text, self.config, bom=bom)
-        if not writable:
-            self.read_only_reason = (f"{self.file.rel} is not valid UTF-8 text; notegraph shows it but will not "
-                                     "write to it (fix the file, then `notegraph check`)")
-        return page, FileStamp.of_bytes(raw)
+        return self._parse(raw), FileStamp.of_bytes(raw)
+
+    def _parse(self, raw: bytes) -> Page:
+        page = parse_page(self.file.rel, raw, self.config)
+        self.read_only_reason = None if page.writable else (
+            f"{self.file.rel} is read-only for notegraph ({'; '.join(page.errors)}); it is shown but never written")
+        return page
 
     def _adopt(self, page: Page, stamp: FileStamp | None) -> None:
         """Make ``page`` the saved state, one row per block, keeping view state where rows line up."""
@@ -81,7 +92,10 @@ class EditSession:
         return self.stamp is not None
 
     def changed_on_disk(self) -> bool:
-        return stamp_file(self.file.path) != self.stamp
+        try:
+            return stamp_file(self.file.path) != self.stamp
+        except NotegraphError:
+            return True  # unreadable now: reloading says why
 
     @property
     def dirty(self) -> bool:
@@ -108,25 +122,33 @@ class EditSession:
             return outcome
         if self.stamp is None and not any(r.content.strip() for r in self.outline.rows):
             return outcome  # an empty new page is not worth a file
-        base, rows, origins, style = self.base, list(self.outline.rows), dict(self.origins), self.base
-        disk = stamp_file(self.file.path)
-        if disk != self.stamp:
-            theirs, disk = self._read()
-            if self.read_only_reason:
-                raise UnsafeWriteError(self.read_only_reason, "copy your text elsewhere; it was not saved")
-            merged = merge(base, rows, origins, theirs)
-            # Rows the merge did not place on a block of the disk version are new text there.
-            rows, origins, style = merged.rows, dict(merged.origins), theirs
+        ours, our_origins = list(self.outline.rows), dict(self.origins)
+        composed: list[_Composed] = []
+
+        def compose(current: bytes | None) -> bytes:
+            """The file's new bytes, given what is on disk at the moment of writing."""
+            rows, origins, style, merged = ours, our_origins, self.base, None
+            if FileStamp.of(current) != self.stamp:
+                theirs = parse_text(self.file.rel, "", self.config) if current is None else self._parse(current)
+                if self.read_only_reason:
+                    raise UnsafeWriteError(self.read_only_reason, "copy your text elsewhere; it was not saved")
+                merged = merge(self.base, ours, our_origins, theirs)
+                # Rows the merge did not place on a block of the disk version are new text there.
+                rows, origins, style = merged.rows, dict(merged.origins), theirs
+            if current is None:
+                refuse_guessed_new_file(self.config, self.file.rel)
+            text = render_rows(rows, origins, style)
+            page = parse_text(self.file.rel, text, self.config, bom=style.bom)
+            check_reads_back(page, rows)
+            data = (b"\xef\xbb\xbf" if style.bom else b"") + text.encode("utf-8")
+            composed.append(_Composed(rows, page, merged, data))
+            return data
+
+        write = update_note(self.file.path, compose)
+        rows, page, merged, data = composed[-1].rows, composed[-1].page, composed[-1].merged, composed[-1].data
+        outcome.written, outcome.created = write.written, write.created
+        if merged is not None:
             outcome.merged, outcome.conflicts = True, merged.conflicts
-        text = render_rows(rows, origins, style)
-        page = parse_text(self.file.rel, text, self.config, bom=style.bom)
-        check_reads_back(page, rows)
-        data = (b"\xef\xbb\xbf" if style.bom else b"") + text.encode("utf-8")
-        try:
-            write_atomic(self.file.path, data, disk)
-        except FileChangedOnDiskError:
-            raise  # changed again in the last instant: the caller saves again (and merges) shortly
-        outcome.written, outcome.created = True, disk is None
         self.base, self.stamp = page, FileStamp.of_bytes(data)
         # The rows stay the same objects (the cursor and undo history keep pointing at them);
         # they now come from the page just written.

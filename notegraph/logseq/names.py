@@ -95,6 +95,8 @@ def file_body_for_title(title: str, name_format: str = "triple-lowbar") -> str:
     body = display_name(title)
     body = _PERCENT.sub(lambda m: "%25" + m.group(0)[1:], body)
     body = _RESERVED.sub(lambda m: quote(m.group(0), safe=""), body)
+    if body.startswith("."):  # not a hidden file: Logseq escapes a leading dot
+        body = "%2E" + body[1:]
     if body.endswith("."):  # Windows drops a trailing dot from file names
         body = body[:-1] + "%2E"
     if _WINDOWS_RESERVED.match(body):

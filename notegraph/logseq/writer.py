@@ -7,21 +7,17 @@ indentation. Every edit is re-parsed before it is accepted: if the result
 would not read back as intended (say, a line of the new text would start a
 new block), the edit is refused instead of corrupting the outline.
 
-Writes go through :func:`write_atomic`: temp file in the same folder, fsync,
-rename, and a check that the file on disk is still the one we read.
+Writing the bytes to disk is :mod:`notegraph.logseq.disk`'s job (the one write
+protocol); this module only decides what the bytes are.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from notegraph.errors import FileChangedOnDiskError, UnsafeWriteError
+from notegraph.errors import UnsafeWriteError
 from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.page import parse_text
 from notegraph.model import Block, Page
@@ -223,88 +219,3 @@ def _expect_same_outline(old: Page, new: Page, *, changed: dict[int, str] | None
             "the edit would change the outline in ways that were not asked for "
             "(a line of the new text would start or merge blocks)",
             "keep each block's text free of lines that begin with '- ' or '#'")
-
-
-# ---------------------------------------------------------------------------
-# atomic writes
-
-
-@dataclass(frozen=True)
-class FileStamp:
-    """What a file looked like when we read it: used to detect outside changes."""
-
-    size: int
-    sha256: str
-
-    @classmethod
-    def of_bytes(cls, data: bytes) -> "FileStamp":
-        return cls(len(data), hashlib.sha256(data).hexdigest())
-
-
-def stamp_file(path: Path) -> FileStamp | None:
-    try:
-        return FileStamp.of_bytes(path.read_bytes())
-    except FileNotFoundError:
-        return None
-
-
-def write_atomic(path: Path, data: bytes, expected: FileStamp | None) -> None:
-    """Replace ``path`` with ``data`` atomically, unless it changed since it was read.
-
-    ``expected`` is the file as we read it, or None when we expect to create it.
-    The new bytes go to a hidden temp file in the same folder (Logseq ignores dot
-    files), are fsynced, then renamed over the target; the folder is fsynced too.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    current = stamp_file(path)
-    if current != expected:
-        if expected is None:
-            raise FileChangedOnDiskError(f"{path} was created by someone else meanwhile; nothing was written",
-                                         "run the command again to add to the new file")
-        raise FileChangedOnDiskError(f"{path} changed on disk after notegraph read it; nothing was written",
-                                     "run the command again: it will read the new version first")
-    mode = None
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        pass
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".notegraph-tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        if expected is None:
-            # link() refuses to overwrite: a file that appeared in the meantime is kept.
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise FileChangedOnDiskError(f"{path} was created by someone else meanwhile; nothing was written",
-                                             "run the command again to add to the new file") from None
-            tmp.unlink()
-        else:
-            if stamp_file(path) != expected:  # last look right before the rename
-                raise FileChangedOnDiskError(
-                    f"{path} changed on disk after notegraph read it; nothing was written",
-                    "run the command again: it will read the new version first")
-            os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
