@@ -10,6 +10,7 @@ a cancel event.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -19,7 +20,7 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from notegraph.logseq.graph import Graph
+from notegraph.logseq.graph import Graph, shown_name
 
 Batch = Callable[[set[str]], None]
 """Called with the relative paths of page files that changed (created, modified, deleted or
@@ -39,7 +40,7 @@ class _Handler(FileSystemEventHandler):
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw:
-                self.watcher.note(raw if isinstance(raw, str) else raw.decode(errors="replace"),
+                self.watcher.note(raw if isinstance(raw, str) else os.fsdecode(raw),
                                   event.is_directory)
 
 
@@ -70,7 +71,7 @@ class GraphWatcher:
     # -- events ----------------------------------------------------------------------
     def note(self, raw_path: str, is_directory: bool) -> None:
         try:
-            rel = Path(raw_path).resolve().relative_to(self.graph.root).as_posix()
+            rel = shown_name(Path(raw_path).resolve().relative_to(self.graph.root).as_posix())
         except ValueError:
             return
         if is_directory:

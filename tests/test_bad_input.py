@@ -73,18 +73,20 @@ def test_vanished_and_unreadable_files(tmp_path: Path, monkeypatch) -> None:  # 
     locked = root / "pages/locked.md"
     if os.geteuid() == 0:
         # root reads anything; simulate the permission error the OS gives other users
-        original = Path.read_bytes
+        from notegraph.logseq import disk
 
-        def deny(self: Path) -> bytes:
-            if self == locked:
+        original = os.open
+
+        def deny(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(path) == str(locked):
                 raise PermissionError(13, "Permission denied")
-            return original(self)
+            return original(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", deny)
+        monkeypatch.setattr(disk.os, "open", deny)
     else:
         locked.chmod(0)
     page = read_page(locked, "pages/locked.md", graph.config)
-    assert page.errors == ("permission denied: the file cannot be read",) and not page.writable
+    assert page.errors == ("cannot be read: permission denied",) and not page.writable
 
 
 def test_export_reports_errors_per_file_and_exits_zero_unless_strict(tmp_path: Path) -> None:

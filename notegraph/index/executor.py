@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator
 
 from notegraph.index.plan import ChangePlan, Indexed, Stat, find_suspects, plan_changes
 from notegraph.logseq.config import GraphConfig
+from notegraph.logseq.disk import NoteUnreadableError, describe_kind, process_alive, read_note
 from notegraph.logseq.graph import Graph
 from notegraph.logseq.page import parse_page
 from notegraph.store import Store
@@ -28,6 +29,9 @@ from notegraph.store.rows import PageRows, page_rows
 
 Progress = Callable[[int, int, str], None]
 """Called as ``progress(done, total, path)`` after each file."""
+
+RUNNING_KEY = "sync_running"
+"""Meta key holding the pid of a sync that is changing the index (gone when it finishes)."""
 
 # Below this many files, parsing in this process beats starting worker processes.
 PARALLEL_THRESHOLD = 200
@@ -69,23 +73,25 @@ def _parse(rel: str, raw: bytes, config: GraphConfig) -> tuple[PageRows, str | N
     return page_rows(page), "; ".join(page.errors) or None
 
 
-def _load(root: str, rel: str, config: GraphConfig) -> Loaded:
-    path = os.path.join(root, rel)
+def _load(path: str, rel: str, config: GraphConfig) -> Loaded:
     try:
         st = os.stat(path)
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = read_note(path)
     except FileNotFoundError:
         return Loaded(rel, None, None, None, None)  # vanished: the next sync sees it gone
     except OSError as exc:
         return Loaded(rel, None, None, None, f"could not be read ({exc.strerror or exc})")
+    except NoteUnreadableError as exc:
+        return Loaded(rel, None, None, None, exc.reason)
+    if raw is None:
+        return Loaded(rel, None, None, None, None)
     rows, error = _parse(rel, raw, config)
     return Loaded(rel, (st.st_size, st.st_mtime_ns), hashlib.sha256(raw).hexdigest(), rows, error)
 
 
-def _load_batch(root: str, rels: list[str], config: GraphConfig) -> list[Loaded]:
-    """Load files in a worker process."""
-    return [_load(root, rel, config) for rel in rels]
+def _load_batch(files: list[tuple[str, str]], config: GraphConfig) -> list[Loaded]:
+    """Load files (path, rel) in a worker process."""
+    return [_load(path, rel, config) for path, rel in files]
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -106,21 +112,26 @@ class Indexer:
         self.store = store
         self.workers = workers if workers is not None else max(1, min(4, os.cpu_count() or 1))
 
-    def scan(self, only: Iterable[str] | None = None) -> dict[str, Stat]:
-        """Size and mtime of the graph's files (or of the given relative paths that exist)."""
+    def scan(self, only: Iterable[str] | None = None) -> tuple[dict[str, Stat], dict[str, str]]:
+        """Size and mtime of the graph's files (or of the given relative paths that exist), and the
+        page-like names that were skipped (FIFOs, devices, dangling links) with why."""
         if only is None:
-            return self.graph.stat_files()
+            scan = self.graph.scan()
+            return scan.files, scan.skipped
         disk: dict[str, Stat] = {}
+        skipped: dict[str, str] = {}
         for rel in only:
             if not self.graph.is_graph_file(rel):
                 continue
             try:
-                st = (self.graph.root / rel).stat()
+                st = self.graph.path_of(rel).stat()
             except OSError:
                 continue
             if stat.S_ISREG(st.st_mode):
                 disk[rel] = (st.st_size, st.st_mtime_ns)
-        return disk
+            else:
+                skipped[rel] = f"{describe_kind(st.st_mode)} with a page's name: skipped"
+        return disk, skipped
 
     def _expand(self, paths: set[str], indexed: dict[str, Indexed]) -> set[str]:
         """Paths ending in "/" (a folder that moved or vanished) stand for the files under it."""
@@ -139,24 +150,27 @@ class Indexer:
              cancel: threading.Event | None = None) -> IndexReport:
         """Bring the index in line with the folder (or with the given paths only)."""
         started = time.perf_counter()
+        self._notice_interrupted_run()
         self.store.repair()
         indexed = self.store.indexed_files()
         scope = self._expand(set(only), indexed) if only is not None else None
-        disk = self.scan(scope)
+        disk, skipped = self.scan(scope)
         suspects = find_suspects(disk, indexed, scope)
         hashes: dict[str, str] = {}
-        errors: dict[str, str] = {}
+        errors: dict[str, str] = dict(skipped)
         if indexed or suspects.gone:
             # Something may have been moved or merely touched: hash the suspects first
             # (the plan needs it); a first index skips this, everything in it is new.
             for rel in suspects.to_hash:
                 try:
-                    hashes[rel] = hashlib.sha256((self.graph.root / rel).read_bytes()).hexdigest()
-                except FileNotFoundError:
+                    raw = read_note(self.graph.path_of(rel))
+                except NoteUnreadableError as exc:
+                    errors[rel] = exc.reason
                     continue
-                except OSError as exc:
-                    errors[rel] = f"could not be read ({exc.strerror or exc})"
-        unreadable = set(errors) | {rel for rel in suspects.to_hash if indexed and rel not in hashes}
+                if raw is not None:
+                    hashes[rel] = hashlib.sha256(raw).hexdigest()
+        unreadable = (set(errors) - set(skipped)) | \
+            {rel for rel in suspects.to_hash if indexed and rel not in hashes}
         plan = plan_changes(suspects, hashes, indexed)
         report = IndexReport(plan, errors=errors)
         total = len(plan.to_parse) + len(plan.deleted) + len(plan.touched)
@@ -176,6 +190,8 @@ class Indexer:
             if rel in unreadable and rel in indexed:  # unreadable now: keep it out of the index
                 report.rows_written += self.store.delete_file(rel)
         to_parse = [rel for rel in plan.to_parse if rel not in unreadable]
+        if to_parse or plan.deleted:
+            self.store.set_meta(RUNNING_KEY, str(os.getpid()))
         bulk = len(to_parse) >= BULK_THRESHOLD
         with self.store.bulk() if bulk else contextlib.nullcontext():
             self._write_loaded(to_parse, report, step, cancel, FILES_PER_COMMIT if bulk else 1)
@@ -186,8 +202,20 @@ class Indexer:
                 break
             report.rows_written += self.store.delete_file(rel)
             step(rel)
+        if to_parse or plan.deleted:
+            self.store.db.execute("DELETE FROM meta WHERE key = ?", [RUNNING_KEY])
         report.seconds = time.perf_counter() - started
         return report
+
+    def _notice_interrupted_run(self) -> None:
+        """Say so when the last run that changed the index died before it finished (this run completes it)."""
+        owner = self.store.get_meta(RUNNING_KEY)
+        if owner is None or self.store.get_meta("bulk") is not None:
+            return  # nothing left undone, or the bulk repair says so itself
+        if owner.isdigit() and (int(owner) == os.getpid() or process_alive(int(owner))):
+            return  # another thread or notegraph process is indexing right now
+        self.store.notices.append("the last indexing run was interrupted before it finished; this run completes it")
+        self.store.db.execute("DELETE FROM meta WHERE key = ?", [RUNNING_KEY])
 
     def _write_loaded(self, to_parse: list[str], report: IndexReport, step: Callable[[str], None],
                       cancel: threading.Event | None, files_per_commit: int) -> None:
@@ -218,14 +246,14 @@ class Indexer:
     def _loaded(self, paths: list[str]) -> Iterator[Loaded]:
         """Each file read, hashed and parsed, in order; in worker processes when there are many."""
         config = self.graph.config
-        root = str(self.graph.root)
+        files = [(str(self.graph.path_of(rel)), rel) for rel in paths]
         if self.workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
-            for rel in paths:
-                yield _load(root, rel, config)
+            for path, rel in files:
+                yield _load(path, rel, config)
             return
         batch = 25
-        chunks = [paths[i:i + batch] for i in range(0, len(paths), batch)]
+        chunks = [files[i:i + batch] for i in range(0, len(files), batch)]
         with ProcessPoolExecutor(max_workers=self.workers, initializer=_exit_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            for results in pool.map(_load_batch, [root] * len(chunks), chunks, [config] * len(chunks)):
+            for results in pool.map(_load_batch, chunks, [config] * len(chunks)):
                 yield from results

@@ -13,8 +13,11 @@ from typing import Any
 
 import edn_format
 
+from notegraph.logseq.disk import NoteUnreadableError, read_note
+
 DEFAULT_TITLE_FORMAT = "MMM do, yyyy"
 DEFAULT_FILE_NAME_FORMAT = "yyyy_MM_dd"
+MAX_SPRINT_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class GraphConfig:
     report_tags: tuple[str, ...] = ("ai/predictions",)
     """``:notegraph/report-tags``: tags whose blocks the sprint report lists (with their subtrees)."""
     errors: tuple[str, ...] = field(default=(), compare=False)
+    """Why the file could not be used at all (Logseq's defaults stand in): new files' names would be guesses."""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """Values that were ignored (out of range, wrong type); the rest of the file is used."""
 
     @property
     def task_cycle(self) -> tuple[str, str, str]:
@@ -103,7 +109,15 @@ def config_from_edn_text(text: str) -> GraphConfig:
     name_format = _name(values.get("file/name-format")) or "legacy"
     workflow = _name(values.get("preferred-workflow")) or "now"
     indentation = _INDENTS.get(_name(values.get("export/bullet-indentation")) or "tab", "\t")
+    warnings: list[str] = []
+    sprint_days = values.get("notegraph/sprint-days")
+    if sprint_days is not None and (not isinstance(sprint_days, int) or isinstance(sprint_days, bool)
+                                    or not 1 <= sprint_days <= MAX_SPRINT_DAYS):
+        warnings.append(f":notegraph/sprint-days {sprint_days!r} in logseq/config.edn is not a number of days "
+                        f"from 1 to {MAX_SPRINT_DAYS}; using the default")
+        sprint_days = None
     return GraphConfig(
+        warnings=tuple(warnings),
         # :date-formatter is what older configs call the journal title format
         journal_title_format=text_value("journal/page-title-format",
                                         text_value("date-formatter", DEFAULT_TITLE_FORMAT)),
@@ -119,7 +133,7 @@ def config_from_edn_text(text: str) -> GraphConfig:
         preferred_workflow="todo" if workflow == "todo" else "now",
         bullet_indentation=indentation,
         sprint_start=text_value("notegraph/sprint-start", "") or None,
-        sprint_days=values["notegraph/sprint-days"] if isinstance(values.get("notegraph/sprint-days"), int) else None,
+        sprint_days=sprint_days,
         report_tags=tuple(str(t).lstrip("#") for t in values["notegraph/report-tags"] if isinstance(t, str))
         if _is_collection(values.get("notegraph/report-tags")) else ("ai/predictions",),
     )
@@ -134,11 +148,11 @@ def load_config(graph_root: Path) -> GraphConfig:
     """
     path = graph_root / "logseq" / "config.edn"
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+        raw = read_note(path)
+    except NoteUnreadableError as exc:
+        return GraphConfig(errors=(f"logseq/config.edn: {exc.message}; using Logseq's defaults",))
+    if raw is None:
         return GraphConfig()
-    except OSError as exc:
-        return GraphConfig(errors=(f"logseq/config.edn could not be read ({exc.strerror}); using Logseq's defaults",))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -5,18 +5,23 @@ folders (sub-folders included) and ignores dot files and folders,
 ``logseq/bak``, ``logseq/.recycle``, ``logseq/version-files``,
 ``node_modules`` and the paths listed in ``:hidden``. Reading never raises:
 a file that vanished, cannot be read or cannot be decoded becomes a page with
-an error entry.
+an error entry. FIFOs, sockets and devices with a page's name are skipped (never
+opened: reading a FIFO would hang), and a file name that is not valid UTF-8 is
+read under a name that shows its bad bytes as ``\\xNN``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from notegraph.errors import GraphNotFoundError
 from notegraph.logseq.config import GraphConfig, load_config
+from notegraph.logseq.disk import NoteUnreadableError, describe_kind, read_note
 from notegraph.logseq.page import page_name_for, parse_page
 from notegraph.model import Page
 
@@ -30,6 +35,17 @@ class GraphFile:
     path: Path
     rel: str
     """Path relative to the graph root with ``/`` separators."""
+
+
+_SHOWN_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+@dataclass
+class Scan:
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Page files: relative path → (size, mtime_ns)."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Names that look like page files but are not regular files → why they were skipped."""
 
 
 @dataclass
@@ -68,11 +84,28 @@ class Graph:
 
     def files(self) -> Iterator[GraphFile]:
         """Markdown files of the graph, sorted by relative path."""
-        return iter(GraphFile(self.root / rel, rel) for rel in sorted(self.stat_files()))
+        return iter(GraphFile(self.path_of(rel), rel) for rel in sorted(self.stat_files()))
+
+    def file(self, rel: str) -> GraphFile:
+        """The file at ``rel`` (relative to the root, as :meth:`files` names it)."""
+        return GraphFile(self.path_of(rel), rel)
+
+    def path_of(self, rel: str) -> Path:
+        """Where the file named ``rel`` is: a name shown with ``\\xNN`` may stand for bytes that are not UTF-8."""
+        path = self.root / rel
+        if "\\x" in rel and not os.path.lexists(path):
+            raw = self.root / _SHOWN_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), rel)
+            if os.path.lexists(raw):
+                return raw
+        return path
 
     def stat_files(self) -> dict[str, tuple[int, int]]:
         """Every page file's relative path → (size, mtime_ns), from one walk of the folders."""
-        found: dict[str, tuple[int, int]] = {}
+        return self.scan().files
+
+    def scan(self) -> "Scan":
+        """One walk of the page folders: the page files, and the ``.md`` names that are not files."""
+        scan = Scan()
         root = str(self.root)
         pending = [folder for folder in dict.fromkeys((self.config.journals_dir, self.config.pages_dir))]
         while pending:
@@ -88,12 +121,21 @@ class Graph:
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append(rel)
-                    elif entry.name.lower().endswith(MARKDOWN_EXTENSIONS) and not self._hidden(rel):
-                        st = entry.stat()
-                        found[rel] = (st.st_size, st.st_mtime_ns)
+                        continue
+                    if not entry.name.lower().endswith(MARKDOWN_EXTENSIONS) or self._hidden(rel):
+                        continue
+                    shown = shown_name(rel)
+                    st = entry.stat()
+                    if stat.S_ISREG(st.st_mode):
+                        scan.files[shown] = (st.st_size, st.st_mtime_ns)
+                    else:
+                        scan.skipped[shown] = f"{describe_kind(st.st_mode)} with a page's name: skipped"
+                except FileNotFoundError:
+                    if entry.is_symlink():
+                        scan.skipped[shown_name(rel)] = "a symlink to a file that does not exist: skipped"
                 except OSError:
                     continue  # vanished or unreadable while we looked
-        return found
+        return scan
 
     def read(self, file: GraphFile) -> Page:
         """Parse one file; problems become entries in ``Page.errors``."""
@@ -108,16 +150,19 @@ def read_page(path: Path, rel: str, config: GraphConfig) -> Page:
     if rel.lower().endswith(SKIPPED_EXTENSIONS):
         return _empty_page(rel, config, "org-mode file: not supported yet, skipped")
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+        raw = read_note(path)
+    except NoteUnreadableError as exc:
+        return _empty_page(rel, config, exc.reason)
+    if raw is None:
         return _empty_page(rel, config, "file vanished before it could be read")
-    except IsADirectoryError:
-        return _empty_page(rel, config, "is a directory, not a file")
-    except PermissionError:
-        return _empty_page(rel, config, "permission denied: the file cannot be read")
-    except OSError as exc:
-        return _empty_page(rel, config, f"could not be read ({exc.strerror or exc})")
     return parse_page(rel, raw, config)
+
+
+def shown_name(rel: str) -> str:
+    """``rel`` as notegraph shows and indexes it: bytes that are not UTF-8 become ``\\xNN``."""
+    if any("\udc80" <= c <= "\udcff" for c in rel):
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return rel
 
 
 def _empty_page(rel: str, config: GraphConfig, error: str) -> Page:
