@@ -2,7 +2,8 @@
 
 Every error carries what happened (``message``) and what to do about it
 (``hint``, usually a command). The CLI prints both to stderr and exits with
-``exit_code``; the TUI shows them in a notification.
+``exit_code`` (1 bad input, 2 no such graph, 3 a write refused, 4 the index cannot
+be used); the TUI shows them in a notification.
 """
 
 from __future__ import annotations
@@ -38,3 +39,9 @@ class UnsafeWriteError(NotegraphError):
 
 class FileChangedOnDiskError(UnsafeWriteError):
     """The file changed on disk after we read it; writing would clobber that change."""
+
+
+class IndexUnusableError(NotegraphError):
+    """The index cannot be created, opened or written where it is (the notes are not affected)."""
+
+    exit_code = 4

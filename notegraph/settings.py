@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import platformdirs
 
-from notegraph.errors import GraphNotFoundError, NotegraphError
+from notegraph.errors import GraphNotFoundError, IndexUnusableError, NotegraphError
 
 APP = "notegraph"
 
@@ -81,8 +81,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     graph = env.get("NOTEGRAPH_GRAPH") or data.get("graph")
     days = sprint.get("days", 14)
     plugins = env.get("NOTEGRAPH_PLUGINS") or data.get("plugins_dir")
-    if not isinstance(days, int) or days < 1:
-        raise NotegraphError(f"[sprint] days in {config_path} must be a positive number of days", "e.g. days = 14")
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
+        raise NotegraphError(f"[sprint] days in {config_path} must be a number of days from 1 to 366",
+                             "e.g. days = 14")
     return Settings(
         graph=Path(str(graph)).expanduser() if graph else None,
         index_file=Path(env["NOTEGRAPH_INDEX"]).expanduser() if env.get("NOTEGRAPH_INDEX") else None,
@@ -119,16 +120,32 @@ def resolve_graph_path(arg: str | os.PathLike[str] | None, settings: Settings) -
 
 
 def index_path_for(graph_root: Path, settings: Settings, override: str | os.PathLike[str] | None = None) -> Path:
-    """Where the index of ``graph_root`` lives: outside the graph, one file per graph.
+    """Where the index of ``graph_root`` lives (see :func:`index_location`)."""
+    return index_location(graph_root, settings, override)[0]
+
+
+def index_location(graph_root: Path, settings: Settings,
+                   override: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
+    """Where the index of ``graph_root`` lives, and whether that place is notegraph's own (the cache folder)
+    rather than one the user chose. Never inside the graph.
 
     The index is a cache, and sync tools copy graph folders: a SQLite database and
-    its WAL files must not travel with the notes.
+    its WAL files must not travel with the notes (nor replace one: a mistyped
+    ``--index`` naming a note is refused here).
     """
     if override:
-        return Path(override).expanduser()
-    if settings.index_file:
-        return settings.index_file
-    root = graph_root.resolve()
-    digest = hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:12]
-    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in root.name) or "graph"
-    return settings.cache_dir / "indexes" / f"{name}-{digest}.db"
+        path, owned, source = Path(override).expanduser(), False, "--index"
+    elif settings.index_file:
+        path, owned, source = settings.index_file, False, "NOTEGRAPH_INDEX"
+    else:
+        root = graph_root.resolve()
+        digest = hashlib.sha1(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in root.name) or "graph"
+        path, owned, source = settings.cache_dir / "indexes" / f"{name}-{digest}.db", True, "NOTEGRAPH_CACHE_DIR"
+    real = Path(os.path.realpath(path))
+    if real == graph_root.resolve() or graph_root.resolve() in real.parents:
+        raise IndexUnusableError(
+            f"the index {path} would be inside the graph folder {graph_root}; notegraph keeps its index outside "
+            "your notes (sync tools copy graph folders, and an index there could replace a note)",
+            f"check {source}: leave it unset to use {platformdirs.user_cache_dir(APP)}, or name a file elsewhere")
+    return path, owned

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from notegraph.errors import IndexUnusableError
 from notegraph.index.executor import Indexer
 from notegraph.logseq.graph import Graph
 from notegraph.notebook import Notebook
@@ -128,15 +129,26 @@ def test_unreadable_and_broken_files_are_reported_and_skipped(tmp_path: Path) ->
     assert notebook.tag_counts() == {"tag": 2}  # the readable part of bad.md is still found
 
 
-def test_corrupt_index_is_moved_aside_and_rebuilt(tmp_path: Path) -> None:
+def test_corrupt_index_in_the_cache_folder_is_moved_aside_and_rebuilt(tmp_path: Path) -> None:
     root = copy_demo(tmp_path / "graph")
-    index = tmp_path / "i.db"
+    index = Notebook.open(root).index_path  # notegraph's own place for it
+    index.parent.mkdir(parents=True)
     index.write_bytes(b"this is not a database at all" * 100)
-    notebook = Notebook.open(root, index=index)
+    notebook = Notebook.open(root)
     report = notebook.index()
     assert len(report.plan.new) == 27
     assert any("not a SQLite database" in n for n in notebook.store.notices)
-    assert list(tmp_path.glob("i.db.broken-*"))
+    assert list(index.parent.glob(index.name + ".broken-*"))
+
+
+def test_a_file_given_as_the_index_that_is_not_one_is_never_touched(tmp_path: Path) -> None:
+    root = copy_demo(tmp_path / "graph")
+    index = tmp_path / "i.db"
+    index.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(IndexUnusableError, match="not a notegraph index"):
+        Notebook.open(root, index=index).index()
+    assert index.read_bytes() == b"this is not a database at all" * 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph", "i.db"]
 
 
 def test_index_of_another_graph_is_not_reused(tmp_path: Path) -> None:
@@ -153,15 +165,15 @@ def test_index_of_another_graph_is_not_reused(tmp_path: Path) -> None:
 
 def test_truncated_database_is_rebuilt(tmp_path: Path) -> None:
     root = copy_demo(tmp_path / "graph")
-    index = tmp_path / "i.db"
-    notebook = Notebook.open(root, index=index)
+    notebook = Notebook.open(root)
     notebook.index()
     notebook.close()
+    index = notebook.index_path
     data = index.read_bytes()
     index.write_bytes(data[:4096])  # header intact, pages gone
-    for extra in tmp_path.glob("i.db-*"):
+    for extra in index.parent.glob(index.name + "-*"):
         extra.unlink()
-    again = Notebook.open(root, index=index)
+    again = Notebook.open(root)
     report = again.index()
     assert again.store.counts()["files"] == 27
     assert report.plan.new or again.store.notices

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import click
@@ -25,11 +27,29 @@ def index_option(fn: F) -> F:
                         help="Index file to use (default: one per graph in the user cache folder).")(fn)
 
 
+_opened: list[Notebook] = []
+"""Notebooks this command opened: a damaged index is recovered through them."""
+
+
+def forget_opened() -> None:
+    _opened.clear()
+
+
+def opened_index() -> Path | None:
+    return _opened[-1].index_path if _opened else None
+
+
+def recover_damaged_index(exc: sqlite3.DatabaseError) -> bool:
+    """Start a damaged index afresh (see :meth:`Notebook.recover_index`); True when one was."""
+    return any(notebook.recover_index(exc) for notebook in _opened)
+
+
 def open_notebook(graph: str | None, index_path: str | None = None) -> Notebook:
     """Open the graph and warn about a config.edn that could not be used."""
     notebook = Notebook.open(graph, index=index_path)
-    for error in notebook.graph.config.errors:
-        click.echo(f"warning: {error}", err=True)
+    _opened.append(notebook)
+    for problem in (*notebook.graph.config.errors, *notebook.graph.config.warnings):
+        click.echo(f"warning: {problem}", err=True)
     return notebook
 
 

@@ -35,9 +35,6 @@ def describe(report: IndexReport) -> str:
 def index(graph: str | None, graph_opt: str | None, index_path: str | None, rebuild: bool, no_embed: bool) -> None:
     """Bring the index of GRAPH up to date (only changed files are read again), then embed changed blocks."""
     notebook = open_notebook(graph or graph_opt, index_path)
-    store = notebook.store
-    for notice in store.notices:
-        click.echo(f"notice: {notice}", err=True)
     stderr = sys.stderr
     if stderr.isatty():
         bar: Any = click.progressbar(length=1, label="indexing", file=stderr, show_pos=True)
@@ -49,6 +46,9 @@ def index(graph: str | None, graph_opt: str | None, index_path: str | None, rebu
             report = notebook.index(rebuild=rebuild, progress=progress)
     else:
         report = notebook.index(rebuild=rebuild)
+    store = notebook.store
+    for notice in store.notices:
+        click.echo(f"notice: {notice}", err=True)
     for rel, error in sorted(report.errors.items()):
         click.echo(f"warning: {rel}: {error}", err=True)
     counts = store.counts()

@@ -6,13 +6,18 @@ modules by group (``graph_commands``, ``capture``) and register here.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from notegraph import __version__
+from notegraph.cli.common import forget_opened, opened_index, recover_damaged_index
 from notegraph.errors import NotegraphError
+from notegraph.store import index_problem
 
 
 class _GraphDefaultGroup(click.Group):
@@ -26,14 +31,36 @@ class _GraphDefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Errors people can act on: the message, the fix, and a documented exit code."""
-        try:
-            return super().invoke(ctx)
-        except NotegraphError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
-            ctx.exit(exc.exit_code)
+        """Errors people can act on: the message, the fix, and a documented exit code.
+
+        A damaged index (a cache) is started afresh and the command run once more.
+        """
+        args = (list(ctx._protected_args), list(ctx.args))
+        forget_opened()
+        for attempt in (1, 2):
+            try:
+                return super().invoke(ctx)
+            except NotegraphError as exc:
+                _fail(ctx, exc)
+            except sqlite3.DatabaseError as exc:
+                if attempt == 1 and recover_damaged_index(exc):
+                    click.echo("notice: the index was damaged; it was started afresh, running the command again",
+                               err=True)
+                    ctx._protected_args, ctx.args = list(args[0]), list(args[1])
+                    continue
+                _fail(ctx, index_problem(exc, opened_index() or Path("(index)")))
+            except OSError as exc:
+                where = f"{exc.filename}: " if exc.filename else ""
+                _fail(ctx, NotegraphError(f"{where}{exc.strerror or exc}",
+                                          "check that the path exists and that you may read and write it"))
+        return None
+
+
+def _fail(ctx: click.Context, exc: NotegraphError) -> None:
+    click.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"  hint: {exc.hint}", err=True)
+    ctx.exit(exc.exit_code)
 
 
 @click.group(cls=_GraphDefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,14 +105,43 @@ def _register_plugins() -> None:
 _register()
 
 
+EXIT_BUG = 70
+"""A bug in notegraph (sysexits' EX_SOFTWARE): the traceback goes to a file, not the terminal."""
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
-    _register_plugins()
     try:
+        _register_plugins()
         return cli.main(args=argv, prog_name="notegraph")
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line, keep the details for the report
+        report = _save_crash_report()
+        click.echo(f"error: notegraph failed unexpectedly ({type(exc).__name__}: {exc})", err=True)
+        click.echo(f"  hint: this is a bug in notegraph, not in your notes; the details are in {report}"
+                   if report else "  hint: this is a bug in notegraph, not in your notes", err=True)
+        sys.exit(EXIT_BUG)
+
+
+def _save_crash_report() -> str | None:
+    import datetime as dt
+    import traceback
+
+    import platformdirs
+
+    text = traceback.format_exc()
+    try:
+        folder = Path(platformdirs.user_cache_dir("notegraph")) / "crashes"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.txt"
+        path.write_text(f"notegraph {__version__}\nargv: {sys.argv!r}\n\n{text}", encoding="utf-8",
+                        errors="backslashreplace")
+        return str(path)
+    except OSError:
+        sys.stderr.write(text)
+        return None
 
 
 if __name__ == "__main__":

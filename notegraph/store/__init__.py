@@ -1,23 +1,26 @@
 """The SQLite index: a rebuildable cache of the graph, outside the graph folder.
 
 :class:`Store` owns one connection (one per thread: open another Store in a
-worker). Opening checks that the file is a notegraph index for this graph;
-a corrupt or foreign file is moved aside and a fresh index is created, with a
-message in :attr:`Store.notices`.
+worker). Opening checks that the file is a notegraph index for this graph (see
+:class:`Store` for what happens when it is not); what it did is said in
+:attr:`Store.notices`. SQLite errors become :class:`IndexUnusableError` with the
+fix (:func:`index_problem`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from sqlite_utils import Database
 
-from notegraph.errors import NotegraphError
+from notegraph.errors import IndexUnusableError
 from notegraph.store.rows import CONTENT, PLACE, BlockRow, PageRows
 from notegraph.store.schema import DEFERRED_INDEXES, FULLTEXT_TRIGGERS, migrations
 
@@ -36,8 +39,41 @@ _INSERT_BLOCK = (f"INSERT INTO blocks(rowid, id, file, {', '.join(PLACE + CONTEN
 _REFS, _TAGS, _BLOCK_REFS, _PROPERTIES = (BlockRow._fields.index(f) for f in ("refs", "tags", "block_refs", "properties"))
 
 
-class IndexError_(NotegraphError):
-    exit_code = 4
+IndexError_ = IndexUnusableError
+
+_DAMAGED = ("malformed", "not a database", "file is encrypted", "database corrupt")
+
+
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether a SQLite error says the file itself is damaged (not locked, full or read-only)."""
+    # SQLITE_CORRUPT and SQLITE_NOTADB arrive as the base class; its subclasses are other troubles
+    # (IntegrityError is a bug, OperationalError is locked, full, read-only…).
+    return type(exc) is sqlite3.DatabaseError or any(word in str(exc).lower() for word in _DAMAGED)
+
+
+def index_problem(exc: sqlite3.DatabaseError, path: Path) -> IndexUnusableError:
+    """A SQLite error on the index as a message that says where, why, and what fixes it."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return IndexUnusableError(f"the index {path} is busy: another notegraph process is writing it",
+                                  "wait a moment and try again; if it stays busy, close the other notegraph")
+    if "readonly" in text or "read-only" in text:
+        return IndexUnusableError(f"the index {path} cannot be written (it or its folder is read-only)",
+                                  f"make them writable (`chmod u+w {path} {path.parent}`), or put the index "
+                                  "elsewhere with NOTEGRAPH_CACHE_DIR=DIR or --index FILE")
+    if "full" in text:
+        return IndexUnusableError(f"the disk that holds the index {path} is full (your notes are not affected)",
+                                  "free some space there, or put the index on another disk with "
+                                  "NOTEGRAPH_CACHE_DIR=DIR")
+    if "unable to open" in text:
+        return IndexUnusableError(f"the index {path} cannot be opened or created",
+                                  f"check that {path.parent} exists and is writable, or put the index elsewhere "
+                                  "with NOTEGRAPH_CACHE_DIR=DIR or --index FILE")
+    if is_damage(exc):
+        return IndexUnusableError(f"the index {path} is damaged ({exc}); your notes are not affected",
+                                  "run `notegraph index --rebuild`: it starts the index afresh")
+    return IndexUnusableError(f"the index {path} could not be used ({exc})",
+                              "run `notegraph index --rebuild`; if that fails too, delete the file (it is a cache)")
 
 
 def _retry_locked(fn: Callable[[], T], attempts: int = 8) -> T:
@@ -55,88 +91,150 @@ def _retry_locked(fn: Callable[[], T], attempts: int = 8) -> T:
 
 
 class Store:
-    def __init__(self, path: Path, graph_root: Path) -> None:
+    """The index file of one graph.
+
+    ``owned`` says the file is at notegraph's own place for it (the cache folder):
+    there a file that is not our index, or is damaged, is moved aside and a fresh
+    index is made. At a place the user chose (``--index``, ``$NOTEGRAPH_INDEX``)
+    such a file is refused, never moved: it may be anything of theirs. Our own
+    index of another graph is replaced in both places: it is a cache.
+    """
+
+    def __init__(self, path: Path, graph_root: Path, *, owned: bool = False) -> None:
         self.path = path
         self.graph_root = graph_root
+        self.owned = owned
         self.notices: list[str] = []
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexUnusableError(
+                f"the folder for the index, {path.parent}, cannot be created ({exc.strerror or exc})",
+                "set NOTEGRAPH_CACHE_DIR to a folder you can write, or pass --index FILE") from None
         self.db = self._open()
 
     # -- opening -------------------------------------------------------------------
     def _connect(self) -> Database:
         conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
         db = Database(conn)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=10000")
-        # A big page cache: inserts into the refs and tags trees land all over them.
-        db.execute("PRAGMA cache_size=-65536")
-        db.execute("PRAGMA temp_store=MEMORY")
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=10000")
+            # A big page cache: inserts into the refs and tags trees land all over them.
+            db.execute("PRAGMA cache_size=-65536")
+            db.execute("PRAGMA temp_store=MEMORY")
+        except BaseException:
+            conn.close()
+            raise
         return db
 
     def _open(self) -> Database:
-        problem = self._inspect()
-        if problem:
-            self._move_aside(problem)
+        self._inspect()
         try:
-            db, meta = self._connect_and_migrate()
+            db = self._connect()
+            meta = self._identify(db)
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise
-            self._move_aside(f"it could not be read ({exc})")
-            db, meta = self._connect_and_migrate()
+            if not is_damage(exc):
+                raise index_problem(exc, self.path) from None
+            self._set_aside(f"it could not be read ({exc})")
+            db, meta = self._connect(), {}
         root = str(self.graph_root)
-        if meta.get("app") not in (None, APP_ID) or (meta.get("graph") not in (None, root)):
+        if meta.get("graph") not in (None, root):
             db.conn.close()
-            self._move_aside(f"it belongs to another graph ({meta.get('graph') or meta.get('app')})")
-            db, meta = self._connect_and_migrate()
-        if not meta:
-            with db.atomic():
-                db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                                    [("app", APP_ID), ("graph", root), ("schema", SCHEMA_VERSION)])
-        return db
-
-    def _connect_and_migrate(self) -> tuple[Database, dict[str, str]]:
-        db = self._connect()
+            self._replace_ours(f"it was the index of another graph ({meta.get('graph')})")
+            db, meta = self._connect(), {}
         try:
             _retry_locked(lambda: migrations.apply(db))
-            meta = {row["key"]: row["value"] for row in db.query("SELECT key, value FROM meta")}
+            if not meta:
+                with db.atomic():
+                    db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                                        [("app", APP_ID), ("graph", root), ("schema", SCHEMA_VERSION)])
+        except sqlite3.DatabaseError as exc:
+            db.conn.close()
+            raise index_problem(exc, self.path) from None
+        return db
+
+    def _identify(self, db: Database) -> dict[str, str]:
+        """The file's meta when it is a notegraph index (empty for an empty file); sets a foreign file aside."""
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = {row[0]: row[1] for row in db.execute("SELECT key, value FROM meta")} if "meta" in tables else {}
         except BaseException:
             db.conn.close()
             raise
-        return db, meta
+        if not tables or meta.get("app") == APP_ID or ("meta" in tables and "_sqlite_migrations" in tables
+                                                      and not meta):
+            return meta  # empty, ours, or ours from a run killed before it wrote its meta
+        db.conn.close()
+        self._set_aside("it is a SQLite database but not a notegraph index")
+        return {}
 
-    def reset(self, why: str) -> None:
-        """Give up on this index file (it is damaged) and start a fresh one."""
-        self.db.conn.close()
-        self._move_aside(why)
-        self.db, _ = self._connect_and_migrate()
-        with self.db.atomic():
-            self.db.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                                     [("app", APP_ID), ("graph", str(self.graph_root)),
-                                      ("schema", SCHEMA_VERSION)])
-
-    def _inspect(self) -> str | None:
-        """Why the file cannot be our index, or None when it may be."""
+    def _inspect(self) -> None:
+        """Refuse or set aside what cannot be our index before SQLite touches it."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise IndexUnusableError(f"the index {self.path} cannot be opened ({exc.strerror})",
+                                     "check its permissions, or pass another location with --index FILE") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise IndexUnusableError(f"the index path {self.path} is not a file; notegraph leaves it alone",
+                                     "pass the path of an index file with --index FILE (or fix NOTEGRAPH_INDEX)")
+        if not os.access(self.path, os.R_OK | os.W_OK):
+            raise IndexUnusableError(f"the index {self.path} is read-only (or unreadable) for you",
+                                     f"make it writable (`chmod u+rw {self.path}`), or delete it: it is a cache "
+                                     "and notegraph rebuilds it")
         try:
             with open(self.path, "rb") as fh:
                 header = fh.read(16)
-        except FileNotFoundError:
-            return None
         except OSError as exc:
-            raise IndexError_(f"the index {self.path} cannot be opened ({exc.strerror})",
-                              "check its permissions, or pass another location with --index PATH") from exc
+            raise IndexUnusableError(f"the index {self.path} cannot be read ({exc.strerror})",
+                                     "check the disk, or pass another location with --index FILE") from None
         if header and header != _SQLITE_HEADER:
-            return "it is not a SQLite database"
-        return None
+            self._set_aside("it is not a SQLite database")
 
-    def _move_aside(self, why: str) -> None:
+    def _set_aside(self, why: str) -> None:
+        """A file at the index path that is not a usable index of ours: moved aside if the place is ours, else
+        refused (it may be a note or another program's database)."""
+        if not self.owned:
+            raise IndexUnusableError(
+                f"{self.path} is not a notegraph index ({why}); notegraph leaves it alone",
+                "check --index / NOTEGRAPH_INDEX (the index must be a file of its own, outside the graph); "
+                f"if it is an old notegraph index, delete it: rm '{self.path}'")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         for suffix in ("", "-wal", "-shm"):
             src = Path(str(self.path) + suffix)
             if src.exists():
                 src.rename(Path(f"{self.path}.broken-{stamp}{suffix}"))
         self.notices.append(f"the index {self.path} was unusable ({why}); it was moved aside and is rebuilt now")
+
+    def _replace_ours(self, why: str) -> None:
+        """Delete our own index file (a cache) to start afresh."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+        self.notices.append(f"the index {self.path} is rebuilt: {why}")
+
+    def damaged(self) -> str | None:
+        """What SQLite's ``quick_check`` finds wrong with the file, or None when it is sound."""
+        try:
+            rows = [row[0] for row in self.db.execute("PRAGMA quick_check(5)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            return str(exc)
+        return None if rows == ["ok"] else "; ".join(rows)
+
+    def reset(self, why: str) -> None:
+        """Give up on this index file (it is damaged) and start a fresh one; refused where the file is not ours
+        to move (then the error says what to do)."""
+        self.db.conn.close()
+        if self.owned:
+            self._set_aside(why)
+        else:
+            self._replace_ours(why)
+        self.db = self._open()
 
     def close(self) -> None:
         self.db.conn.close()
