@@ -20,6 +20,12 @@ from notegraph.errors import NotegraphError
 from notegraph.store import index_problem
 
 
+EXIT_BROKEN_PIPE = 141
+"""The output pipe closed early (128 + SIGPIPE, what a shell reports for any tool killed that way)."""
+EXIT_BUG = 70
+"""A bug in notegraph (sysexits' EX_SOFTWARE): the traceback goes to a file, not the terminal."""
+
+
 class _GraphDefaultGroup(click.Group):
     """A group where an unknown first word is the GRAPH of the default ``open`` command."""
 
@@ -49,11 +55,20 @@ class _GraphDefaultGroup(click.Group):
                     ctx._protected_args, ctx.args = list(args[0]), list(args[1])
                     continue
                 _fail(ctx, index_problem(exc, opened_index() or Path("(index)")))
+            except BrokenPipeError:
+                _leave_quietly()
+                ctx.exit(EXIT_BROKEN_PIPE)
             except OSError as exc:
                 where = f"{exc.filename}: " if exc.filename else ""
                 _fail(ctx, NotegraphError(f"{where}{exc.strerror or exc}",
                                           "check that the path exists and that you may read and write it"))
         return None
+
+
+def _leave_quietly() -> None:
+    """The reader of our output went away (`notegraph tags | head`): stop as Unix tools do, and keep
+    Python from complaining while it flushes stdout on the way out."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail(ctx: click.Context, exc: NotegraphError) -> None:
@@ -105,10 +120,6 @@ def _register_plugins() -> None:
 _register()
 
 
-EXIT_BUG = 70
-"""A bug in notegraph (sysexits' EX_SOFTWARE): the traceback goes to a file, not the terminal."""
-
-
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
     try:
@@ -117,6 +128,9 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        _leave_quietly()
+        sys.exit(EXIT_BROKEN_PIPE)
     except Exception as exc:  # a bug: say so in one line, keep the details for the report
         report = _save_crash_report()
         click.echo(f"error: notegraph failed unexpectedly ({type(exc).__name__}: {exc})", err=True)

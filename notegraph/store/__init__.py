@@ -130,20 +130,15 @@ class Store:
         return db
 
     def _open(self) -> Database:
-        self._inspect()
-        try:
-            db = self._connect()
-            meta = self._identify(db)
-        except sqlite3.DatabaseError as exc:
-            if not is_damage(exc):
-                raise index_problem(exc, self.path) from None
-            self._set_aside(f"it could not be read ({exc})")
-            db, meta = self._connect(), {}
+        meta = self._identify()
         root = str(self.graph_root)
         if meta.get("graph") not in (None, root):
-            db.conn.close()
             self._replace_ours(f"it was the index of another graph ({meta.get('graph')})")
-            db, meta = self._connect(), {}
+            meta = {}
+        try:
+            db = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise index_problem(exc, self.path) from None
         try:
             _retry_locked(lambda: migrations.apply(db))
             if not meta:
@@ -152,21 +147,35 @@ class Store:
                                         [("app", APP_ID), ("graph", root), ("schema", SCHEMA_VERSION)])
         except sqlite3.DatabaseError as exc:
             db.conn.close()
+            if is_damage(exc):
+                self._set_aside(f"it could not be read ({exc})")
+                return self._open()
             raise index_problem(exc, self.path) from None
         return db
 
-    def _identify(self, db: Database) -> dict[str, str]:
-        """The file's meta when it is a notegraph index (empty for an empty file); sets a foreign file aside."""
+    def _identify(self) -> dict[str, str]:
+        """The file's meta when it is a notegraph index (empty: no file, an empty one, or ours from a run
+        killed before it wrote its meta). Anything else is set aside or refused before SQLite writes a byte
+        to it: this look is read-only and leaves no -wal/-shm files (``immutable``)."""
+        self._inspect()
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return {}
         try:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            meta = {row[0]: row[1] for row in db.execute("SELECT key, value FROM meta")} if "meta" in tables else {}
-        except BaseException:
-            db.conn.close()
-            raise
+            conn = sqlite3.connect(self.path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
+            try:
+                tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                meta = {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")} \
+                    if "meta" in tables else {}
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise index_problem(exc, self.path) from None
+            self._set_aside(f"it could not be read ({exc})")
+            return {}
         if not tables or meta.get("app") == APP_ID or ("meta" in tables and "_sqlite_migrations" in tables
                                                       and not meta):
-            return meta  # empty, ours, or ours from a run killed before it wrote its meta
-        db.conn.close()
+            return meta
         self._set_aside("it is a SQLite database but not a notegraph index")
         return {}
 
@@ -204,6 +213,8 @@ class Store:
                 "check --index / NOTEGRAPH_INDEX (the index must be a file of its own, outside the graph); "
                 f"if it is an old notegraph index, delete it: rm '{self.path}'")
         stamp = time.strftime("%Y%m%d-%H%M%S")
+        for older in self.path.parent.glob(self.path.name + ".broken-*"):
+            older.unlink(missing_ok=True)  # keep only the latest damaged copy: it is a cache
         for suffix in ("", "-wal", "-shm"):
             src = Path(str(self.path) + suffix)
             if src.exists():
@@ -219,12 +230,15 @@ class Store:
     def damaged(self) -> str | None:
         """What SQLite's ``quick_check`` finds wrong with the file, or None when it is sound."""
         try:
-            rows = [row[0] for row in self.db.execute("PRAGMA quick_check(5)").fetchall()]
+            rows = [str(row[0]) for row in self.db.execute("PRAGMA quick_check(100)").fetchall()]
         except sqlite3.DatabaseError as exc:
             if not is_damage(exc):
                 raise
             return str(exc)
-        return None if rows == ["ok"] else "; ".join(rows)
+        if rows == ["ok"]:
+            return None
+        found = [line for row in rows for line in row.splitlines() if line.strip() and "***" not in line]
+        return f"{len(found)} problems, e.g. {found[0][:100]}" if found else "quick_check failed"
 
     def reset(self, why: str) -> None:
         """Give up on this index file (it is damaged) and start a fresh one; refused where the file is not ours
