@@ -404,3 +404,76 @@ def test_the_app_save_and_an_add_at_once_both_land(tmp_path: Path) -> None:
     outcome = session.save()
     assert outcome.written and outcome.merged and not outcome.conflicts
     assert note.read_bytes() == b"- one, edited\n- from the shell\n"
+
+
+# -- nothing else writes ------------------------------------------------------------------------
+
+PACKAGE = REPO / "notegraph"
+# Modules that write files that are not notes, and what they write.
+NOT_NOTES = {
+    "notegraph/store/__init__.py": "the index (a cache outside the graph) and its damaged copies",
+    "notegraph/cli/main.py": "crash reports in the cache folder",
+    "notegraph/cli/graph_commands.py": "`export -o FILE` (refused inside the graph)",
+    "notegraph/llm/embedded.py": "the assembled model file in the cache folder",
+}
+_WRITE_METHODS = {"write_bytes", "write_text", "rename", "replace", "unlink", "rmdir", "symlink_to",
+                  "hardlink_to", "touch"}
+_WRITE_FUNCTIONS = {("os", "replace"), ("os", "rename"), ("os", "renames"), ("os", "link"), ("os", "unlink"),
+                    ("os", "remove"), ("os", "truncate"), ("os", "ftruncate"), ("shutil", "move"),
+                    ("shutil", "copy"), ("shutil", "copyfile"), ("shutil", "copy2"), ("shutil", "rmtree"),
+                    ("os", "open")}
+
+
+def _writes(source: str) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                (func.value.id, func.attr) in _WRITE_FUNCTIONS:
+            found.append(f"{func.value.id}.{func.attr} at line {node.lineno}")
+        elif isinstance(func, ast.Attribute) and func.attr in _WRITE_METHODS and not (
+                # str.replace(old, new) and date.replace(day=…) are not Path.replace(target)
+                func.attr in ("replace", "rename") and (len(node.args) != 1 or node.keywords)):
+            found.append(f".{func.attr}() at line {node.lineno}")
+        elif isinstance(func, ast.Name) and func.id == "open":
+            mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"),
+                                                                 None)
+            if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax+"):
+                found.append(f"open(..., {mode.value!r}) at line {node.lineno}")
+    return found
+
+
+def test_only_the_write_protocol_writes_files() -> None:
+    """Every note is written through notegraph.logseq.disk; the few other writers write no notes."""
+    offenders = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel == "notegraph/logseq/disk.py" or rel in NOT_NOTES:
+            continue
+        found = _writes(path.read_text())
+        if found:
+            offenders[rel] = found
+    assert offenders == {}
+    assert all(_writes((REPO / rel).read_text()) for rel in NOT_NOTES)  # the list is not stale
+    assert _writes((PACKAGE / "logseq/disk.py").read_text())  # and the check can see a write
+
+
+def test_export_never_writes_over_a_note(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from notegraph.cli.main import cli
+    from tests.conftest import copy_demo
+
+    root = copy_demo(tmp_path / "graph")
+    note = root / "journals/2026_11_20.md"
+    before = note.read_bytes()
+    for target in (note, root / "journals/export.jsonl", root / "logseq/config.edn"):
+        result = CliRunner().invoke(cli, ["export", str(root), "-o", str(target)])
+        assert result.exit_code == 1 and "inside the graph" in result.stderr
+    assert note.read_bytes() == before and not (root / "journals/export.jsonl").exists()
+    ok = CliRunner().invoke(cli, ["export", str(root), "-o", str(tmp_path / "out.jsonl")])
+    assert ok.exit_code == 0 and len((tmp_path / "out.jsonl").read_text().splitlines()) == 27

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 import click
 
-from notegraph.logseq.export import page_record
 from notegraph.cli.common import graph_argument, open_notebook
+from notegraph.errors import NotegraphError
+from notegraph.logseq.export import page_record
 from notegraph.notebook import Notebook
+
 
 @click.command("open")
 @graph_argument
@@ -49,12 +53,38 @@ def print_summary(notebook: Notebook) -> None:
 @graph_argument
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True,
               help="Output format: one JSON object per file.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write here instead of standard output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write here instead of standard output (never a file of the graph).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file had errors.")
-def export(graph: str | None, fmt: str, output: TextIO, strict: bool) -> None:
+def export(graph: str | None, fmt: str, output: str, strict: bool) -> None:
     """Print every page of GRAPH as JSON lines, sorted by file path."""
     notebook = open_notebook(graph)
+    if output == "-":
+        _export(notebook, sys.stdout, strict)
+        return
+    refuse_output_in_graph(Path(output), notebook)
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            _export(notebook, fh, strict)
+    except OSError as exc:
+        raise NotegraphError(f"{output} could not be written ({exc.strerror or exc})",
+                             "pass -o a path in a folder you can write") from None
+
+
+def refuse_output_in_graph(path: Path, notebook: Notebook) -> None:
+    """An export (or any output file) must not replace a note, the config, or land among the pages."""
+    real = Path(os.path.realpath(path))
+    root = notebook.root
+    if root not in real.parents:
+        return
+    config = notebook.graph.config
+    top = real.relative_to(root).parts[0]
+    if real.exists() or top in (config.journals_dir.split("/")[0], config.pages_dir.split("/")[0], "logseq"):
+        raise NotegraphError(f"{path} is inside the graph {root}; the output would replace or join your notes",
+                             "write it outside the graph folder, e.g. -o ~/graph-export.jsonl")
+
+
+def _export(notebook: Notebook, output: TextIO, strict: bool) -> None:
     failed = 0
     for page in notebook.pages():
         for error in page.errors:
