@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [reader|index|embed|agent|tui]` (or `make bench`) prints tables.
+"""Benchmarks: `python -m bench [reader|index|embed|agent|tui|write]` (or `make bench`) prints tables.
 
 The reader benchmark:
 
@@ -55,7 +55,7 @@ def time_mldoc(root: Path, module_dir: Path) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", choices=["all", "reader", "index", "embed", "agent", "tui"], default="all")
+    parser.add_argument("what", nargs="?", choices=["all", "reader", "index", "embed", "agent", "tui", "write"], default="all")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mldoc", type=Path, help="folder of the mldoc npm package, to compare against")
     args = parser.parse_args(argv)
@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         tui_bench.main()
+    if args.what in ("all", "write"):
+        from bench import write_race
+
+        print()
+        write_race.main([])
     return 0
 
 

@@ -403,3 +403,28 @@ def test_output_into_a_closed_pipe_ends_quietly(graph: Graph) -> None:
              "echo status=${PIPESTATUS[0]}"
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=graph.env, timeout=NO_HANG)
     assert done.stdout.strip() in ("status=0", "status=141") and done.stderr == "", done
+
+
+def test_an_index_on_a_read_only_filesystem_gets_a_message(graph: Graph, small_disk: Path) -> None:
+    (small_disk / "cache").mkdir()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    refused(graph.run("tags", "-g", str(graph.root), env={"NOTEGRAPH_CACHE_DIR": str(small_disk / "cache")}), 4,
+            "NOTEGRAPH_CACHE_DIR")
+
+
+def test_index_says_when_it_completes_an_interrupted_run(graph: Graph) -> None:
+    """The run that died left its mark (the pid of a process that is gone) in the index."""
+    assert graph.run("index", str(graph.root), "--no-embed").returncode == 0
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    from notegraph.store import Store
+
+    with Store(index_file(graph), graph.root.resolve()) as store:  # the files it had not reached yet
+        store.set_meta("sync_running", str(proc.pid))
+        for day in ("20", "21", "22"):
+            store.delete_file(f"journals/2026_11_{day}.md")
+    result = graph.run("index", str(graph.root), "--no-embed")
+    assert result.returncode == 0 and "interrupted" in result.stderr, result.stderr
+    assert "27 files, 27 pages, 636 blocks" in result.stdout and "3 new" in result.stdout
+    again = graph.run("index", str(graph.root), "--no-embed")
+    assert "interrupted" not in again.stderr

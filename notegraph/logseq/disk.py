@@ -281,7 +281,11 @@ def _lock(dir_fd: int, folder: Path) -> None:
         try:
             fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
-        except BlockingIOError:
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                # No flock on this filesystem (NFS emulates it with write locks a folder cannot take):
+                # go on without it; the exchange in step 6 still refuses to write over a change.
+                return
             if time.monotonic() > deadline:
                 raise UnsafeWriteError(
                     f"another notegraph process has been writing in {folder} for {LOCK_TIMEOUT:.0f} s; "
