@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from notegraph.cli.main import cli
 from tests.conftest import copy_demo
+from tests.waiting import DEADLINE, wait_until
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> "click.testing.Result":  # type: ignore[name-defined]
@@ -83,18 +85,39 @@ class _Lines:
         import queue
         import threading
 
-        self.queue: "queue.Queue[str]" = queue.Queue()
+        self.queue: "queue.Queue[str | None]" = queue.Queue()
+        self.ended = False
         assert proc.stdout is not None
         stream = proc.stdout
-        threading.Thread(target=lambda: [self.queue.put(line) for line in stream], daemon=True).start()
 
-    def next(self, timeout: float = 15.0) -> str:
+        def read() -> None:
+            for line in stream:
+                self.queue.put(line)
+            self.queue.put(None)  # the process closed its output
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def next(self, timeout: float = DEADLINE) -> str:
         import queue
 
+        if self.ended:
+            return ""
         try:
-            return self.queue.get(timeout=max(timeout, 0.01))
+            line = self.queue.get(timeout=max(timeout, 0.01))
         except queue.Empty:
             return ""
+        self.ended = line is None
+        return line or ""
+
+    def until(self, text: str, timeout: float = DEADLINE) -> str:
+        """The first line holding ``text`` (lines before it, such as the background embedder's
+        reports, which come whenever it is done, are passed over); "" if none came."""
+        deadline = time.monotonic() + timeout
+        while not self.ended and time.monotonic() < deadline:
+            line = self.next(deadline - time.monotonic())
+            if text in line:
+                return line
+        return ""
 
 
 def test_watch_prints_updates_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -104,18 +127,54 @@ def test_watch_prints_updates_and_stops_on_sigterm(tmp_path: Path) -> None:
     lines = _Lines(proc)
     try:
         assert "indexed" in lines.next()
-        assert "watching" in lines.next()
+        assert lines.until("watching")  # printed once the watcher is live
         (root / "journals/2026_11_23.md").write_text("- a new day begins\n")
-        deadline = time.monotonic() + 15
-        update = ""
-        while time.monotonic() < deadline and "2026_11_23" not in update:
-            update = lines.next(deadline - time.monotonic())
-        assert "journals/2026_11_23.md" in update
+        assert lines.until("journals/2026_11_23.md")
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+        proc.wait(timeout=DEADLINE)
     assert proc.returncode == 0
-    assert "stopped" in lines.next()
+    assert lines.until("stopped")
+
+
+def _files_done(index: Path) -> int | None:
+    """How many files the index holds now, read as another process would, without writing to it;
+    None while that cannot be said yet (no file or no tables yet, or the writer holds a lock)."""
+    if not index.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error:
+        return None
+    try:
+        return int(conn.execute("SELECT count(*) FROM files").fetchone()[0])
+    except sqlite3.OperationalError as exc:  # 'no such table', 'database is locked', 'unable to open'
+        if any(word in str(exc) for word in ("locked", "busy", "no such table", "unable to open")):
+            return None
+        raise
+    finally:
+        conn.close()
+
+
+def _kill_mid_run(root: Path, index: Path, env: dict[str, str]) -> int:
+    """Run ``notegraph index``, kill -9 it as soon as the index shows progress; return the files done then."""
+    proc = _cli("index", str(root), "--index", str(index), "--no-embed", env=env)
+    try:
+        assert wait_until(lambda: bool(_files_done(index)) or proc.poll() is not None, interval=0.002), \
+            "the index run showed no progress"
+        # Freeze it at once: from here on the count can only be the one the kill leaves.
+        proc.send_signal(signal.SIGSTOP)
+    finally:
+        proc.kill()
+        _, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode in (0, -signal.SIGKILL), err
+    # Counted after the kill, which changes nothing a frozen run would: it can run no more, and,
+    # unlike a frozen one, it holds no lock a reader could have to wait for.
+    deadline = time.monotonic() + DEADLINE
+    while (done := _files_done(index)) is None:
+        assert time.monotonic() < deadline, "the killed run's index could not be read"
+        time.sleep(0.02)
+    return done
 
 
 def test_killed_index_run_is_repaired_by_the_next_run(tmp_path: Path) -> None:
@@ -125,26 +184,21 @@ def test_killed_index_run_is_repaired_by_the_next_run(tmp_path: Path) -> None:
     from notegraph.store import Store
 
     root = tmp_path / "big"
-    write_graph(root, files=600)
+    total = 600  # the first commit comes after 64 files (executor.FILES_PER_COMMIT): a long tail follows
+    write_graph(root, files=total)
     index = tmp_path / "i.db"
     env = {**os.environ, "NOTEGRAPH_CACHE_DIR": str(tmp_path / "cache")}
-    killed_mid_run = False
-    for delay in (0.6, 1.0, 1.5, 2.5):
-        proc = _cli("index", str(root), "--index", str(index), "--no-embed", env=env)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=15)
-        with Store(index, Graph.open(root).root) as store:
-            done = store.counts()["files"]
-        if 0 < done < 600:
-            killed_mid_run = True
+    for _attempt in range(5):
+        done = _kill_mid_run(root, index, env)
+        if done < total:
             break
-        for path in tmp_path.glob("i.db*"):
+        for path in tmp_path.glob("i.db*"):  # it finished before the freeze landed: start over
             path.unlink()
-    assert killed_mid_run, "the index run finished before it could be killed"
+    assert 0 < done < total, f"the index run was never caught mid-run ({done} of {total} files done)"
     finished = _cli("index", str(root), "--index", str(index), "--no-embed", env=env)
-    out, err = finished.communicate(timeout=120)
+    out, err = finished.communicate(timeout=DEADLINE)
     assert finished.returncode == 0, err
-    assert "600 files" in out
+    assert f"{total} files" in out
+    assert "interrupted" in err  # it says that it completed what the killed run left undone
     with Store(index, Graph.open(root).root) as store:
         assert store.dump() == fresh_dump(root, tmp_path)

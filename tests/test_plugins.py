@@ -145,7 +145,10 @@ def test_palette_actions_from_plugins_and_a_failing_one_is_switched_off(
         tmp_path: Path, demo: Notebook, monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
+    from textual.command import CommandInput, CommandPalette
+
     from notegraph.tui.app import NotegraphApp
+    from tests.waiting import palette_highlights, until
 
     folder = tmp_path / "more"
     folder.mkdir()
@@ -156,23 +159,34 @@ def test_palette_actions_from_plugins_and_a_failing_one_is_switched_off(
     monkeypatch.setenv("NOTEGRAPH_PLUGINS", str(folder))
     notebook = Notebook.open(demo.root)
 
+    async def run_from_palette(pilot: Any, query: str, title: str) -> None:
+        """Open the palette, type ``query``, and once its background search highlights ``title``, run it."""
+        app = pilot.app
+        await pilot.press("ctrl+p")
+        assert await until(pilot, lambda: isinstance(app.focused, CommandInput))  # typing goes to the palette
+        for key in query:
+            await pilot.press(key)
+        assert await until(pilot, lambda: palette_highlights(app, title))
+        await pilot.press("enter")
+        assert await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+
     async def scenario() -> None:
         app = NotegraphApp(notebook, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause(0.5)
+            assert await until(pilot, lambda: bool(app.plugin_actions))
             titles = [action.title for _, action in app.plugin_actions]
             assert {"Reading list: blocks with links", "Predictions", "Oops action"} <= set(titles)
-            await pilot.press("ctrl+p", *"reading list")
-            await pilot.pause(0.5)
-            await pilot.press("enter")
-            await pilot.pause(0.5)
+            await run_from_palette(pilot, "reading list", "Reading list: blocks with links")
             results = app.query_one("#search-results")
-            assert any("github.com" in getattr(item, "hit").content for item in results.children)
-            await pilot.press("ctrl+p", *"oops action")
-            await pilot.pause(0.5)
-            await pilot.press("enter")
-            await pilot.pause(0.5)
-            assert "Oops action" not in [action.title for _, action in app.plugin_actions]
+
+            def links_listed() -> bool:
+                hits = [getattr(item, "hit", None) for item in results.children]
+                return any(hit is not None and "github.com" in hit.content for hit in hits)
+
+            assert await until(pilot, links_listed)
+            await run_from_palette(pilot, "oops action", "Oops action")
+            # the action ran, raised, and its plugin was switched off
+            assert await until(pilot, lambda: "Oops action" not in [action.title for _, action in app.plugin_actions])
             oops = next(p for p in notebook.plugins.plugins if p.name == "oops")
             assert oops.error and "palette boom" in oops.error
             assert app.is_running

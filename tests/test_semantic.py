@@ -18,6 +18,7 @@ from notegraph.notebook import Notebook
 from notegraph.search import Filters
 from tests.conftest import REPO, copy_demo
 from tests.ollama_fake import FakeOllama
+from tests.waiting import DEADLINE
 
 
 class CountingEmbedder:
@@ -262,15 +263,15 @@ def test_background_worker_embeds_when_woken(tmp_path: Path) -> None:
     reports: list[Any] = []
     worker = notebook.embed_in_background(reports.append)
     try:
-        assert worker.idle.wait(60)
+        assert worker.idle.wait(DEADLINE)
         assert reports[-1].embedded == 6
         write(tmp_path, "pages/New.md", "- a new thought\n")
         notebook.index()
         worker.wake()
-        assert worker.idle.wait(60)
+        assert worker.idle.wait(DEADLINE)
         assert reports[-1].embedded == 1 and notebook.embed_status().pending == 0
     finally:
-        assert worker.stop(timeout=30)
+        assert worker.stop(timeout=DEADLINE)
 
 
 # -- Ollama embeddings, over Ollama's HTTP API -------------------------------------------------------

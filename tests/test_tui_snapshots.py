@@ -15,6 +15,7 @@ from textual.widgets import Input
 from notegraph.notebook import Notebook
 from notegraph.tui.app import NotegraphApp
 from notegraph.tui.outline_view import OutlineView
+from tests.waiting import settle, until
 
 SIZE = (110, 32)
 
@@ -24,33 +25,32 @@ def app(demo_notebook: Callable[[str], Notebook]) -> NotegraphApp:
     return NotegraphApp(demo_notebook("2026-11-20"), watch=False)
 
 
-async def idle(pilot: Any) -> None:
-    for _ in range(200):
-        if not any(w.is_running for w in pilot.app.workers):
-            return
-        await pilot.pause(0.1)
-
-
-def settled(*keys: str) -> Callable[[Any], Any]:
-    """Wait for the background index sync and model probe, stop the caret blinking, then press keys."""
+def settled(*steps: str | Callable[[Any], bool]) -> Callable[[Any], Any]:
+    """Wait for the background index sync, block count and model probe, stop the caret blinking,
+    then take the steps: a key is pressed and the app left to finish what it started (messages
+    and workers, such as a search); a callable waits until it holds for the app."""
     async def run_before(pilot: Any) -> None:
         app = pilot.app
         for view in app.query(OutlineView):
             view.editor.cursor_blink = False
         for box in app.query(Input):
             box.cursor_blink = False
-        for _ in range(300):
-            if "model: embedded" in str(app.query_one("#status").content):
-                break
-            await pilot.pause(0.1)
-        for key in keys:
-            if key == "_":  # let a search finish before the next key
-                await idle(pilot)
+        assert await until(pilot, lambda: "model: embedded" in str(app.query_one("#status").content))
+        await settle(pilot, workers=True)
+        for step in steps:
+            if isinstance(step, str):
+                await pilot.press(step)
             else:
-                await pilot.press(key)
-        await idle(pilot)
-        await pilot.pause(0.3)
+                assert await until(pilot, lambda: step(app))
+            await settle(pilot, workers=True)
+        await pilot.wait_for_scheduled_animations()
     return run_before
+
+
+def first_result_highlighted(app: Any) -> bool:
+    """The search has shown its hits, with the first one highlighted for Enter."""
+    results = app.query_one("#search-results")
+    return app.focused is results and getattr(results, "index") == 0
 
 
 def test_journal_screen(app: NotegraphApp, snap_compare: Any) -> None:
@@ -62,7 +62,7 @@ def test_search_screen(app: NotegraphApp, snap_compare: Any) -> None:
 
 
 def test_page_screen(app: NotegraphApp, snap_compare: Any) -> None:
-    assert snap_compare(app, terminal_size=SIZE, run_before=settled("f3", *"dark theme", "enter", "_", "enter"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled("f3", *"dark theme", "enter", first_result_highlighted, "enter"))
 
 
 def test_reports_screen(app: NotegraphApp, snap_compare: Any) -> None:
