@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [reader|index|embed|agent|tui|write]` (or `make bench`) prints tables.
+"""Benchmarks: `python -m bench [reader|linear|index|embed|agent|tui|write]` (or `make bench`) prints tables.
 
 The reader benchmark:
 
@@ -55,12 +55,17 @@ def time_mldoc(root: Path, module_dir: Path) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", choices=["all", "reader", "index", "embed", "agent", "tui", "write"], default="all")
+    parser.add_argument("what", nargs="?", choices=["all", "reader", "linear", "index", "embed", "agent", "tui", "write"], default="all")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mldoc", type=Path, help="folder of the mldoc npm package, to compare against")
     args = parser.parse_args(argv)
     if args.what in ("all", "reader"):
         reader(args)
+    if args.what in ("all", "linear"):
+        from bench import reader_linear
+
+        print()
+        reader_linear.main([])
     if args.what in ("all", "index"):
         from bench import index_bench
 

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 
 from notegraph.logseq.config import GraphConfig
-from notegraph.logseq.inline import html_end
-from notegraph.logseq.outline import FENCE_OPEN, construct_end, lazy_end, lazy_kind
+from notegraph.logseq.outline import FENCE_OPEN, LineIndex, construct_end, lazy_end, lazy_kind
 from notegraph.logseq.properties import PROPERTY_LINE, Property, parse_property
 
-_TIMESTAMP = re.compile(r"(SCHEDULED|DEADLINE):[ \t]*<(\d{4})-(\d{2})-(\d{2}) [A-Za-z]+([^>\n]*)>", re.IGNORECASE)
+# SCHEDULED: <2024-01-31 Wed ...>: this head, then anything up to the ">" (not across a line end).
+_TIMESTAMP_HEAD = re.compile(r"(SCHEDULED|DEADLINE):[ \t]*<(\d{4})-(\d{2})-(\d{2}) [A-Za-z]+", re.IGNORECASE)
+_TIMESTAMP_STOP = re.compile(r"[>\n]")
 # A paragraph whose first or second inline element is a timestamp.
 _TIMESTAMP_START = re.compile(
     r"[ \t]*(?:[^\s\\_^\[*~`=$#]+[ \t]+)?"
@@ -54,6 +55,7 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
     props_end = -1  # the line after the first property drawer: an adjacent drawer joins it
     i = 0
     n = len(lines)
+    known = LineIndex(lines)
     paragraph: str | None = None  # None, "text" or "timestamps"
     while i < n:
         line = lines[i][first_col:] if i == 0 else lines[i]
@@ -61,7 +63,7 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
         kind = "quote" if i == 0 and bare.lstrip(" \t").startswith(">") else lazy_kind(bare) if i > 0 else ""
         if kind:
             paragraph = None
-            last_line = lazy_end(kind, [line] + lines[i + 1:], 0) + i
+            last_line = lazy_end(kind, lines, i)  # it reads the lines after lines[i] only
             _scan_nested_text([line] + lines[i + 1:last_line + 1], body)
             i = last_line + 1
             continue
@@ -89,13 +91,13 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
             continue
         stripped = bare.lstrip(" \t")
         if stripped[:1] == "<":
-            window = "\n".join([line] + lines[i + 1:i + 400])
-            start = len(line) - len(line.lstrip(" \t"))
-            end_at = html_end(window, start)
-            if end_at is not None:
+            # raw HTML in the window of this line (from first_col) and the 399 after it
+            found = known.html_window_end(i, first_col if i == 0 else 0, n)
+            if found is not None:
+                end_at, _, window_end = found
                 paragraph = None
-                last = i + window.count("\n", 0, end_at)
-                rest = window[end_at:].split("\n", 1)[0]
+                last = known.line_at(min(end_at, window_end))
+                rest = "" if end_at >= window_end else lines[last][end_at - known.offsets()[last]:]
                 if rest.strip():
                     # the rest of the line opens a paragraph: a timestamp after it is text
                     body.inline_lines.append(rest)
@@ -103,7 +105,7 @@ def scan_body(lines: list[str], first_col: int, config: GraphConfig) -> Body:
                 i = last + 1
                 continue
         if stripped[:1] in ("`", "~", "#", ":", "\\"):
-            end = construct_end([line] + lines[i + 1:], 0, 0) if i == 0 else construct_end(lines, i, 0)
+            end = construct_end([line] + lines[i + 1:], 0, 0) if i == 0 else construct_end(lines, i, 0, known)
             if end is not None:
                 paragraph = None
                 last = end + i if i == 0 else end
@@ -153,24 +155,51 @@ def _drawer_property(line: str, config: GraphConfig) -> Property | None:
 
 
 def _scan_nested_text(lines: list[str], body: Body) -> None:
-    """The lines of a quote, list or #+BEGIN block: text, except the blocks closed inside."""
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        stripped = line.lstrip(" \t")
-        if stripped[:1] in ("`", "~", "#", "\\"):
-            end = construct_end(lines, i, 0)
-            if end is not None:
-                if not (_RAW_BEGIN.match(line) or FENCE_OPEN.match(line) or stripped.startswith("\\begin")):
-                    _scan_nested_text(lines[i + 1:end], body)
-                i = end + 1
-                continue
-        body.inline_lines.append(line)
-        i += 1
+    """The lines of a quote, list or #+BEGIN block: text, except the blocks closed inside.
+
+    A #+BEGIN block inside is read the same way, as the lines up to its end: a stack
+    of such ranges rather than recursion, so that nesting has no depth limit.
+    """
+    known = LineIndex(lines)
+    ranges = [(0, len(lines))]  # (from, to) left to read, the innermost last
+    while ranges:
+        i, stop = ranges.pop()
+        while i < stop:
+            line = lines[i]
+            stripped = line.lstrip(" \t")
+            if stripped[:1] in ("`", "~", "#", "\\"):
+                end = construct_end(lines, i, 0, known, stop)
+                if end is not None:
+                    if not (_RAW_BEGIN.match(line) or FENCE_OPEN.match(line) or stripped.startswith("\\begin")):
+                        ranges.append((end + 1, stop))  # after the block, once its inside is read
+                        ranges.append((i + 1, end))
+                        break
+                    i = end + 1
+                    continue
+            body.inline_lines.append(line)
+            i += 1
 
 
 def _take_timestamps(line: str, body: Body) -> None:
-    for tm in _TIMESTAMP.finditer(line):
+    """The SCHEDULED and DEADLINE timestamps of a line.
+
+    What ``re.finditer(HEAD + r"([^>\n]*)>", line)`` finds, but where no ">" follows a
+    head, the line is read to its end once, not again for every head.
+    """
+    pos = 0
+    stop_from, stop = -1, -1  # the first ">" or "\n" at or after stop_from (-1: none)
+    while True:
+        tm = _TIMESTAMP_HEAD.search(line, pos)
+        if tm is None:
+            return
+        head_end = tm.end()
+        if not (0 <= stop_from <= head_end and (stop == -1 or stop >= head_end)):
+            m = _TIMESTAMP_STOP.search(line, head_end)
+            stop_from, stop = head_end, m.start() if m is not None else -1
+        if stop == -1 or line[stop] != ">":
+            pos = tm.start() + 1
+            continue
+        pos = stop + 1
         try:
             day = dt.date(int(tm.group(2)), int(tm.group(3)), int(tm.group(4)))
         except ValueError:
@@ -179,5 +208,5 @@ def _take_timestamps(line: str, body: Body) -> None:
             body.scheduled = day
         else:
             body.deadline = day
-        if _REPEATER.search(tm.group(5)):
+        if _REPEATER.search(line, head_end, stop):
             body.repeated = True

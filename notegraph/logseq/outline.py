@@ -15,10 +15,12 @@ so concatenating the spans (after the pre-block) gives back the file.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Callable
 
-from notegraph.logseq.inline import html_end
+from notegraph.logseq.inline import HtmlIndex
 
 _BULLET = re.compile(r"([ \t]*)-(?=[ \t\r\n\x0c]|$)")
 _MD_HEADING = re.compile(r"[ \t]*(#+)(?=[ \t\r\n\x0c]|$)")
@@ -96,53 +98,136 @@ class Heading:
 
 # First characters of the multi-line constructs (fence, #+BEGIN, drawer, LaTeX, HTML).
 _OPENERS = frozenset("`~#:\\<")
+_ANY_END = re.compile(r"[ \t]*#\+END_", re.IGNORECASE)
+_DRAWER_END = re.compile(r"[ \t]*:END:[ \t]*\r?$", re.IGNORECASE)
+_ANY_LATEX_END = re.compile(r".*\\end\{")
+# Raw HTML that starts a line is looked for this many lines ahead at most.
+HTML_LINES = 400
 
 
-def construct_end(lines: list[str], index: int, col: int) -> int | None:
-    """If a multi-line construct opens at ``lines[index][col:]``, the index of its last line."""
+class LineIndex:
+    """What :func:`construct_end` asks again and again about one list of lines, remembered.
+
+    :meth:`next_line` answers "the first line from ``j`` on that closes this" and
+    keeps the answer, so the same question from a later line reads on from there:
+    a thousand unclosed drawers cost one reading of the lines after them, not one
+    each. Raw HTML is looked for in one text of all the lines, read once.
+    """
+
+    __slots__ = ("lines", "_next", "_every", "_offsets", "_html")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self._next: dict[str, tuple[int, int]] = {}
+        self._every: dict[str, list[int]] = {}
+        self._offsets: list[int] | None = None
+        self._html: HtmlIndex | None = None
+
+    def next_line(self, key: str, test: Callable[[str], object], start: int,
+                  among: tuple[str, Callable[[str], object]] | None = None) -> int:
+        """Index of the first line at or after ``start`` that passes ``test``, or -1.
+
+        ``key`` names the test. ``among``: the name and test of a cheaper question
+        whose lines include all that pass ``test``; only those lines are tested then.
+        """
+        known = self._next.get(key)
+        if known is not None and known[0] <= start and (known[1] == -1 or known[1] >= start):
+            return known[1]  # no line in [known[0], known[1]) passes
+        lines = self.lines
+        found = -1
+        if among is None:
+            for j in range(start, len(lines)):
+                if test(lines[j]):
+                    found = j
+                    break
+        else:
+            every = self._every.get(among[0])
+            if every is None:
+                every = self._every[among[0]] = [j for j, line in enumerate(lines) if among[1](line)]
+            for k in range(bisect_left(every, start), len(every)):
+                if test(lines[every[k]]):
+                    found = every[k]
+                    break
+        self._next[key] = (start, found)
+        return found
+
+    def offsets(self) -> list[int]:
+        """Where each line starts in ``"\\n".join(lines)``, and one past its end."""
+        if self._offsets is None:
+            self._offsets = [0, *accumulate(len(line) + 1 for line in self.lines)]
+        return self._offsets
+
+    def html(self) -> HtmlIndex:
+        if self._html is None:
+            self._html = HtmlIndex("\n".join(self.lines))
+        return self._html
+
+    def html_window_end(self, index: int, col: int, stop: int) -> tuple[int, int, int] | None:
+        """Where raw HTML at the first non-blank of ``lines[index][col:]`` ends.
+
+        As :func:`~notegraph.logseq.inline.html_end` finds it in the window
+        ``"\\n".join([lines[index][col:]] + lines[index + 1:min(index + HTML_LINES, stop)])``:
+        (the end, the start of the window, the end of the window), as positions in
+        the text of all the lines.
+        """
+        offsets = self.offsets()
+        line = self.lines[index]
+        lo = offsets[index] + col
+        hi = offsets[min(index + HTML_LINES, stop)] - 1
+        start = lo + len(line) - col - len(line[col:].lstrip(" \t"))
+        end = self.html().end(start, lo, hi)
+        return None if end is None else (end, lo, hi)
+
+    def line_at(self, position: int) -> int:
+        """The index of the line holding a position of the text of all the lines."""
+        return bisect_right(self.offsets(), position) - 1
+
+
+def _lazy_match(pattern: str, flags: int = 0) -> Callable[[str], object]:
+    """``re.compile(pattern, flags).match``, compiled when first called: many names need no test."""
+    compiled: list[re.Pattern[str]] = []
+
+    def match(line: str) -> object:
+        if not compiled:
+            compiled.append(re.compile(pattern, flags))
+        return compiled[0].match(line)
+
+    return match
+
+
+def construct_end(lines: list[str], index: int, col: int, known: LineIndex | None = None,
+                  stop: int | None = None) -> int | None:
+    """If a multi-line construct opens at ``lines[index][col:]``, the index of its last line.
+
+    ``known`` remembers answers between calls about the same list: pass one when
+    asking about many of its lines. ``stop``: look at ``lines[:stop]`` only.
+    """
+    if known is None:
+        known = LineIndex(lines)
+    n = len(lines) if stop is None else stop
     text = lines[index][col:].rstrip("\r")
     if text.lstrip(" \t").startswith("<"):
-        return _html_construct_end(lines, index, col)
+        found = known.html_window_end(index, col, n)
+        # the last line: the one holding the end (or the window's last line, past it)
+        return None if found is None else known.line_at(min(found[0], found[2]))
+    end = -1
     if FENCE_OPEN.match(text):
         # mldoc closes a fence at the next line that starts with ``` or ~~~, whatever
         # opened it and whatever follows on that line.
-        for j in range(index + 1, len(lines)):
-            if FENCE_OPEN.match(lines[j]):
-                return j
-        return None
-    m = _BEGIN.match(text)
-    if m:
-        end = re.compile(r"[ \t]*#\+END_" + re.escape(m.group(1)) + r"\b", re.IGNORECASE)
-        for j in range(index + 1, len(lines)):
-            if end.match(lines[j]):
-                return j
-        return None
-    m = _DRAWER.match(text)
-    if m and m.group(1).upper() != "END":
-        for j in range(index + 1, len(lines)):
-            if re.match(r"[ \t]*:END:[ \t]*\r?$", lines[j], re.IGNORECASE):
-                return j
-        return None
-    m = _LATEX_BEGIN.match(text)
-    if m:
-        end = re.compile(r".*\\end\{" + re.escape(m.group(1)) + r"\}")
-        for j in range(index, len(lines)):
-            if end.match(lines[j]) and (j > index or text.find("\\end{") > 0):
-                return j
-        return None
-    return None
-
-
-def _html_construct_end(lines: list[str], index: int, col: int) -> int | None:
-    """Raw HTML that starts a line swallows every line up to its closing tag."""
-    text = lines[index][col:]
-    start = len(text) - len(text.lstrip(" \t"))
-    # Only look a bounded distance ahead: an unclosed tag must not cost O(n^2).
-    window = "\n".join([text] + lines[index + 1:index + 400])
-    end = html_end(window, start)
-    if end is None:
-        return None
-    return index + window.count("\n", 0, end)
+        end = known.next_line("fence", FENCE_OPEN.match, index + 1)
+    elif m := _BEGIN.match(text):
+        name = m.group(1)
+        closing = _lazy_match(r"[ \t]*#\+END_" + re.escape(name) + r"\b", re.IGNORECASE)
+        end = known.next_line("end " + name, closing, index + 1, among=("any end", _ANY_END.match))
+    elif (m := _DRAWER.match(text)) and m.group(1).upper() != "END":
+        end = known.next_line("drawer end", _DRAWER_END.match, index + 1)
+    elif m := _LATEX_BEGIN.match(text):
+        name = m.group(1)
+        latex_end = _lazy_match(r".*\\end\{" + re.escape(name) + r"\}")
+        if text.find("\\end{") > 0 and latex_end(lines[index]):
+            return index
+        end = known.next_line("latex end " + name, latex_end, index + 1, among=("any latex end", _ANY_LATEX_END.match))
+    return end if 0 <= end < n else None
 
 
 def front_matter_end(lines: list[str]) -> int | None:
@@ -196,7 +281,8 @@ def split_headings(lines: list[str]) -> list[Heading]:
     skip_until = front_matter_end(lines)
     if skip_until is None:
         skip_until = -1
-    offsets = [0, *accumulate(len(line) + 1 for line in lines)]
+    known = LineIndex(lines)
+    offsets = known.offsets()
     i = skip_until + 1
     n = len(lines)
     while i < n:
@@ -211,11 +297,11 @@ def split_headings(lines: list[str]) -> list[Heading]:
                 if line.startswith(">", title_at):  # a quote as the title takes in what follows
                     i = lazy_end("quote", lines, i) + 1
                     continue
-                end = construct_end(lines, i, title_at) if line[title_at:title_at + 1] in _OPENERS else None
+                end = construct_end(lines, i, title_at, known) if line[title_at:title_at + 1] in _OPENERS else None
                 i = (end if end is not None else i) + 1
                 continue
         if first in ("`", "~", "#", ":", "\\", "<"):
-            end = construct_end(lines, i, 0)
+            end = construct_end(lines, i, 0, known)
             if end is not None:
                 i = end + 1
                 continue

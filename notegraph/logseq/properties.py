@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.inline import InlineRefs, scan_inline
 
-PROPERTY_LINE = re.compile(r"[ \t]*([^\s:]+)::(?:[ \t]+(.*?)|)[ \t]*\r?$")
+# ``key:: value``: the value is group 2, without the spaces and the "\r" around it. It is
+# read as "spaces, then one other character" steps, so that a run of spaces inside the value
+# is read once, not again from each of its spaces (as ``(.*?)[ \t]*\r?$`` would).
+PROPERTY_LINE = re.compile(r"[ \t]*+([^\s:]++)::(?:[ \t]++((?:[ \t]*+[^ \t\n])*?)|)[ \t]*+\r?$")
 
 EDITABLE_LINKABLE = frozenset({"alias", "aliases", "tags"})
 EDITABLE_BUILT_IN = frozenset({
@@ -85,14 +88,74 @@ def _wrapped_by_quotes(value: str) -> bool:
 
 def _comma_parts(value: str) -> set[str]:
     """The comma-separated plain words of a value, ignoring links and tags."""
-    plain = re.sub(r"#\[\[.*?\]\]|\[\[.*?\]\]|#\S+|`[^`]*`", "\x00", value)
     parts: set[str] = set()
-    for chunk in plain.split("\x00"):
+    for chunk in _without_links(value).split("\x00"):
         for piece in re.split(r"[,，]", chunk):
             piece = piece.strip()
             if piece:
                 parts.add(piece)
     return parts
+
+
+_LINK_OR_CODE_START = re.compile(r"[#\[`]")
+_NON_SPACE_RUN = re.compile(r"\S+")
+
+
+def _without_links(value: str) -> str:
+    """``re.sub(r"#\\[\\[.*?\\]\\]|\\[\\[.*?\\]\\]|#\\S+|`[^`]*`", "\\x00", value)``, in linear time.
+
+    That regex reads on from every ``[[`` to the line's end when no ``]]`` follows;
+    here each closer is looked for once from where the last search for it began.
+    """
+    pieces: list[str] = []
+    copied = 0
+    pos = 0
+    n = len(value)
+    next_close: dict[str, tuple[int, int]] = {}  # closer -> (searched from, found at)
+
+    def find(closer: str, start: int) -> int:
+        cached = next_close.get(closer)
+        if cached is not None and cached[0] <= start and (cached[1] == -1 or cached[1] >= start):
+            return cached[1]
+        found = value.find(closer, start)
+        next_close[closer] = (start, found)
+        return found
+
+    def link_end(start: int) -> int:
+        close = find("]]", start)
+        if close == -1:
+            return -1
+        newline = find("\n", start)
+        return -1 if newline != -1 and newline < close else close + 2
+
+    while True:
+        m = _LINK_OR_CODE_START.search(value, pos)
+        if m is None:
+            break
+        p = m.start()
+        end = -1
+        if value[p] == "#":
+            if value.startswith("#[[", p):
+                end = link_end(p + 3)
+            if end == -1 and p + 1 < n:
+                run = _NON_SPACE_RUN.match(value, p + 1)
+                if run is not None:
+                    end = run.end()
+        elif value[p] == "[":
+            if value.startswith("[[", p):
+                end = link_end(p + 2)
+        else:
+            close = find("`", p + 1)
+            if close != -1:
+                end = close + 1
+        if end == -1:
+            pos = p + 1
+            continue
+        pieces.append(value[copied:p])
+        pieces.append("\x00")
+        copied = pos = end
+    pieces.append(value[copied:])
+    return "".join(pieces)
 
 
 # Links to local assets and drawings are files, not pages.
