@@ -19,18 +19,9 @@ from notegraph.errors import FileChangedOnDiskError, UnsafeWriteError
 from notegraph.logseq.disk import TEMP_SUFFIX, read_note, update_note
 from notegraph.notebook import Notebook
 from tests.conftest import REPO
+from tests.waiting import DEADLINE, wait_until
 
-WAIT = 120.0
-"""How long to wait for a condition before calling the test failed (only reached when it is)."""
-
-
-def wait_for(condition, timeout: float = WAIT) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return bool(condition())
+WAIT = DEADLINE
 
 
 def append(line: bytes):  # type: ignore[no-untyped-def]
@@ -239,7 +230,7 @@ def test_a_writer_killed_mid_write_leaves_a_temp_file_the_next_add_removes(tmp_p
                                "inject=renameat2:delay_enter=60000000:when=1", *_add_command(root, "lost")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_for(lambda: bool(temp_files(note.parent)))
+        assert wait_until(lambda: bool(temp_files(note.parent)))
     finally:
         _kill_tree(writer)
     assert temp_files(note.parent) and note.read_bytes() == b"- one\n"
@@ -309,7 +300,7 @@ def test_an_outside_change_while_the_write_is_held_at_the_exchange_survives(tmp_
                                    "-e", "inject=renameat2:delay_enter=4000000:when=1",
                                    *_add_command(root, "ours")],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_cli_env())
-        assert wait_for(lambda: bool(temp_files(note.parent)))
+        assert wait_until(lambda: bool(temp_files(note.parent)))
         outside(note)
         out, err = writer.communicate(timeout=WAIT)
         assert writer.returncode == 0, err
