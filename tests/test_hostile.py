@@ -428,3 +428,18 @@ def test_index_says_when_it_completes_an_interrupted_run(graph: Graph) -> None:
     assert "27 files, 27 pages, 636 blocks" in result.stdout and "3 new" in result.stdout
     again = graph.run("index", str(graph.root), "--no-embed")
     assert "interrupted" not in again.stderr
+
+
+def test_a_bug_is_one_line_and_a_crash_file_not_a_traceback(graph: Graph, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "boom.py").write_text(
+        "from notegraph.plugins import hookimpl\n\n"
+        "@hookimpl\ndef register_commands(cli):\n"
+        "    @cli.command()\n    def boom():\n        1 / 0\n")
+    done = subprocess.run([sys.executable, "-m", "notegraph.cli.main", "boom"], capture_output=True, text=True,
+                          env={**graph.env, "NOTEGRAPH_PLUGINS": str(plugins)}, timeout=NO_HANG)
+    assert done.returncode == 70 and "Traceback" not in done.stderr
+    assert "ZeroDivisionError" in done.stderr and "bug in notegraph" in done.stderr
+    [report] = (Path(graph.env["NOTEGRAPH_CACHE_DIR"]) / "crashes").iterdir()
+    assert "Traceback" in report.read_text() and "1 / 0" in report.read_text()

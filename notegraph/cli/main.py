@@ -147,7 +147,7 @@ def _save_crash_report() -> str | None:
 
     text = traceback.format_exc()
     try:
-        folder = Path(platformdirs.user_cache_dir("notegraph")) / "crashes"
+        folder = Path(os.environ.get("NOTEGRAPH_CACHE_DIR") or platformdirs.user_cache_dir("notegraph")) / "crashes"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"crash-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.txt"
         path.write_text(f"notegraph {__version__}\nargv: {sys.argv!r}\n\n{text}", encoding="utf-8",
