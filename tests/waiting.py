@@ -86,3 +86,35 @@ def toast_shows(app: Any, text: str) -> bool:
     """A notification holding ``text`` is on screen (``App.notify`` shows one as a Toast; under
     ``run_test`` only with ``notifications=True``)."""
     return any(text in str(toast.render()) for toast in app.screen.query("Toast"))
+
+
+async def burst(pilot: Any, *keys: str) -> None:
+    """Send keys the way a terminal does when they are typed fast or the machine is busy: all at
+    once, none waiting for the one before; then let the app handle everything they set off."""
+    from textual.app import App
+
+    app = pilot.app
+    events = [_key_event(key) for key in keys]
+    for event in events:
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot)
+    assert isinstance(app, App)
+
+
+def _key_event(key: str) -> Any:
+    """A Key event for ``key`` (a key name like "down" or "ctrl+a", or one character), built as
+    Textual's own Pilot builds it."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)

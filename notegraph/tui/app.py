@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -33,6 +33,7 @@ from notegraph.search import HIGHLIGHT, Hit
 from notegraph.timewindow import parse_day
 from notegraph.plugins import PaletteAction
 from notegraph.tui.hooks import palette_actions
+from notegraph.tui.keys import KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTree, focus_now
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
 
@@ -122,9 +123,8 @@ class DatePicker(ModalScreen[dt.date | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="date-picker"):
             yield Label("Go to day — type a date (2026-11-01, yesterday, -3, last week) or pick one")
-            yield Input(placeholder="today", id="date-input")
-            days = ListView(id="date-list")
-            yield days
+            yield OrderedInput(placeholder="today", id="date-input", on_submit=self.typed)
+            yield OrderedList(id="date-list", on_choose=self.picked)
 
     def on_mount(self) -> None:
         days = self.query_one("#date-list", ListView)
@@ -132,18 +132,16 @@ class DatePicker(ModalScreen[dt.date | None]):
             item = ListItem(Label(day.strftime("%a %Y-%m-%d")))
             item.day = day  # type: ignore[attr-defined]
             days.append(item)
-        self.query_one("#date-input", Input).focus()
+        focus_now(self.query_one("#date-input", Input))
 
-    @on(Input.Submitted, "#date-input")
-    def typed(self, event: Input.Submitted) -> None:
+    def typed(self, value: str) -> None:
         try:
-            self.dismiss(parse_day(event.value, self.notebook.today(), self.notebook.sprints()))
+            self.dismiss(parse_day(value, self.notebook.today(), self.notebook.sprints()))
         except NotegraphError as exc:
             self.notify(str(exc), severity="error")
 
-    @on(ListView.Selected, "#date-list")
-    def picked(self, event: ListView.Selected) -> None:
-        self.dismiss(getattr(event.item, "day", None))
+    def picked(self, item: ListItem) -> None:
+        self.dismiss(getattr(item, "day", None))
 
 
 class NotegraphApp(App[None]):
@@ -215,6 +213,37 @@ class NotegraphApp(App[None]):
         self._answer = ""
         self._quit_anyway = False
         self.plugin_actions: list[tuple[str, PaletteAction]] = []
+        self._keys = KeyGate()
+        self._retry: Any = None
+
+    # -- keys: one at a time, to what has focus once the previous one is done ----------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._keys.held.append(event)
+            await self._hand_over_keys()
+            return
+        await super().on_event(event)
+
+    async def _hand_over_keys(self) -> None:
+        """Give waiting keys, in order, to whatever has focus (see :mod:`notegraph.tui.keys`)."""
+        while self._keys.held and not self._keys.busy(self):
+            key = self._keys.held.pop(0)
+            focused = self.focused
+            if isinstance(focused, OrderedKeys):
+                self._keys.sent(key, focused)
+                focused._forward_event(key)
+            else:
+                await super().on_event(key)  # not ours (the palette's input): Textual's own way
+        if self._keys.held and self._retry is None:
+            self._retry = self.set_timer(0.01, self._retry_hand_over)  # a screen is still opening
+
+    async def _retry_hand_over(self) -> None:
+        self._retry = None
+        await self._hand_over_keys()
+
+    async def on_key_done(self, message: KeyDone) -> None:
+        self._keys.done(message.key)
+        await self._hand_over_keys()
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="journal"):
@@ -223,24 +252,27 @@ class NotegraphApp(App[None]):
                 yield OutlineView(id="journal-outline")
             with TabPane("Search", id="search"):
                 with Horizontal(id="search-row"):
-                    yield Input(placeholder="search (tag:ai since:2w marker:TODO words…) Enter", id="search-input")
+                    yield OrderedInput(placeholder="search (tag:ai since:2w marker:TODO words…) Enter",
+                                       id="search-input", on_submit=self.run_search)
                     yield Select([(m, m) for m in (*SEARCH_MODES, "tasks")], value="hybrid", allow_blank=False,
                                  id="search-mode")
                 with Horizontal():
-                    yield Tree("tags", id="tag-tree")
-                    yield ListView(id="search-results")
+                    yield OrderedTree("tags", id="tag-tree", on_choose=self.search_tag)
+                    yield OrderedList(id="search-results", on_choose=self.open_result)
             with TabPane("Page", id="page"):
                 yield Label("", id="page-title")
                 yield OutlineView(id="page-outline")
             with TabPane("Ask", id="ask"):
-                yield Input(placeholder="ask your notes a question (Enter; Esc cancels)", id="ask-input")
+                yield OrderedInput(placeholder="ask your notes a question (Enter; Esc cancels)", id="ask-input",
+                                   on_submit=self.run_ask)
                 with VerticalScroll():
                     yield Static("", id="ask-answer")
-                    yield ListView(id="ask-sources")
+                    yield OrderedList(id="ask-sources", on_choose=self.open_result)
             with TabPane("Reports", id="reports"):
                 with Horizontal(id="report-row"):
-                    yield Input(placeholder="weeks (2)", id="report-weeks")
-                    yield Input(placeholder="ending (today): a date, yesterday, -7… then Enter", id="report-end")
+                    yield OrderedInput(placeholder="weeks (2)", id="report-weeks", on_submit=self.run_report)
+                    yield OrderedInput(placeholder="ending (today): a date, yesterday, -7… then Enter",
+                                       id="report-end", on_submit=self.run_report)
                 yield Static("Sprint report: Enter runs it; Ctrl+S saves it as a page.", id="report-progress")
                 with VerticalScroll():
                     yield Markdown("", id="report-preview")
@@ -254,7 +286,7 @@ class NotegraphApp(App[None]):
             view.complete_names = self._complete_names
             view.resolve_ref = self._block_ref_text
         self.show_day()
-        self.main_query_one("#journal-outline", OutlineView).editor.focus()
+        focus_now(self.main_query_one("#journal-outline", OutlineView).editor)
         self.refresh_status()
         self.start_indexing()
         self.plugin_actions = palette_actions(self.notebook.plugins, self.notebook)
@@ -455,7 +487,7 @@ class NotegraphApp(App[None]):
             return
         self.shown_page = rel
         self.main_query_one("#page-title", Label).update(session.base.name)
-        view.editor.focus()
+        focus_now(view.editor)
         self.show_references()
 
     def open_page(self, name: str) -> None:
@@ -540,10 +572,9 @@ class NotegraphApp(App[None]):
             self.open_url(target)
 
     # -- search -----------------------------------------------------------------------
-    @on(Input.Submitted, "#search-input")
-    def run_search(self, event: Input.Submitted) -> None:
+    def run_search(self, text: str) -> None:
         mode = str(self.main_query_one("#search-mode", Select).value)
-        self.search_worker(event.value, mode)
+        self.search_worker(text, mode)
 
     @work(thread=True, exclusive=True, group="search")
     def search_worker(self, text: str, mode: str) -> None:
@@ -579,12 +610,11 @@ class NotegraphApp(App[None]):
             results.append(ListItem(Static(Text("no matches", style="dim"))))
             return
         self.call_after_refresh(setattr, results, "index", 0)
-        results.focus()  # Up/Down and Enter work on the results at once; F3 goes back to the box
+        focus_now(results)  # Up/Down and Enter work on the results at once; F3 goes back to the box
 
-    @on(ListView.Selected, "#search-results")
-    @on(ListView.Selected, "#ask-sources")
-    def open_result(self, event: ListView.Selected) -> None:
-        hit = getattr(event.item, "hit", None)
+    def open_result(self, item: ListItem) -> None:
+        """Enter on a search result or an Ask source: open its block."""
+        hit = getattr(item, "hit", None)
         if hit is not None:
             self.open_file(hit.file, hit.line)
 
@@ -609,9 +639,8 @@ class NotegraphApp(App[None]):
         for node in nodes:
             add(tree.root, node)
 
-    @on(Tree.NodeSelected, "#tag-tree")
-    def search_tag(self, event: Tree.NodeSelected[Any]) -> None:
-        tag = event.node.data
+    def search_tag(self, node: Any) -> None:
+        tag = node.data
         if not tag:
             return
         box = self.main_query_one("#search-input", Input)
@@ -620,13 +649,12 @@ class NotegraphApp(App[None]):
         self.search_worker(box.value, str(self.main_query_one("#search-mode", Select).value))
 
     # -- ask --------------------------------------------------------------------------
-    @on(Input.Submitted, "#ask-input")
-    def run_ask(self, event: Input.Submitted) -> None:
+    def run_ask(self, question: str) -> None:
         self.cancel_answer = threading.Event()
         self._answer = ""
         self.main_query_one("#ask-answer", Static).update(Text("thinking…", style="dim"))
         self.main_query_one("#ask-sources", ListView).clear()
-        self.ask_worker(event.value, self.cancel_answer)
+        self.ask_worker(question, self.cancel_answer)
 
     @work(thread=True, exclusive=True, group="ask")
     def ask_worker(self, question: str, cancel: threading.Event) -> None:
@@ -669,9 +697,7 @@ class NotegraphApp(App[None]):
         self.cancel_report.set()
 
     # -- reports ----------------------------------------------------------------------
-    @on(Input.Submitted, "#report-weeks")
-    @on(Input.Submitted, "#report-end")
-    def run_report(self, event: Input.Submitted) -> None:
+    def run_report(self, _text: str) -> None:
         try:
             weeks = int(self.main_query_one("#report-weeks", Input).value or 2)
             end_text = self.main_query_one("#report-end", Input).value
@@ -728,9 +754,9 @@ class NotegraphApp(App[None]):
         self.main_query_one(TabbedContent).active = tab
         focus = {"search": "#search-input", "ask": "#ask-input", "reports": "#report-weeks"}.get(tab)
         if focus:
-            self.main_query_one(focus, Input).focus()
+            focus_now(self.main_query_one(focus, Input))
         elif tab in ("journal", "page"):
-            self.main_query_one(f"#{tab}-outline", OutlineView).editor.focus()
+            focus_now(self.main_query_one(f"#{tab}-outline", OutlineView).editor)
         if tab == "search":
             self.fill_tag_tree()
 

@@ -22,6 +22,7 @@ from notegraph.editor.assist import Completing, HiddenLines, complete, completin
 from notegraph.editor.outline import Outline, blank_row, marker_of
 from notegraph.editor.session import EditSession, SaveOutcome
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
+from notegraph.tui.keys import OrderedKeys, focus_now
 from notegraph.tui.render import Resolver, block_text
 
 SAVE_DELAY = 0.4  # seconds after the last keystroke
@@ -40,21 +41,25 @@ class Saved(Message):
         self.outcome = outcome
 
 
-class BlockInput(TextArea):
-    """The text area of the block being edited; outline keys act on the outline."""
+class BlockInput(OrderedKeys, TextArea):
+    """The text area of the block being edited; outline keys act on the outline.
+
+    Every key is handled completely in this widget's turn (see :mod:`notegraph.tui.keys`): the
+    outline operations are ordinary bindings run at once, never priority bindings run ahead of
+    keys typed before them."""
 
     BINDINGS = [
-        Binding("tab", "outline('indent')", "Indent", priority=True),
-        Binding("shift+tab", "outline('outdent')", "Outdent", show=False, priority=True),
-        Binding("alt+up", "outline('move_up')", "Move up", show=False, priority=True),
-        Binding("alt+down", "outline('move_down')", "Move down", show=False, priority=True),
-        Binding("ctrl+enter,ctrl+r", "outline('marker')", "Cycle TODO", priority=True),
-        Binding("ctrl+up", "outline('collapse')", "Collapse", show=False, priority=True),
-        Binding("ctrl+down", "outline('expand')", "Expand", show=False, priority=True),
-        Binding("ctrl+z", "outline('undo')", "Undo", show=False, priority=True),
-        Binding("ctrl+y,ctrl+shift+z", "outline('redo')", "Redo", show=False, priority=True),
-        Binding("ctrl+o", "outline('open_link')", "Open link", show=False, priority=True),
-        Binding("shift+enter,ctrl+j", "line_break", "Line break", show=False, priority=True),
+        Binding("tab", "outline('indent')", "Indent"),
+        Binding("shift+tab", "outline('outdent')", "Outdent", show=False),
+        Binding("alt+up", "outline('move_up')", "Move up", show=False),
+        Binding("alt+down", "outline('move_down')", "Move down", show=False),
+        Binding("ctrl+enter,ctrl+r", "outline('marker')", "Cycle TODO"),
+        Binding("ctrl+up", "outline('collapse')", "Collapse", show=False),
+        Binding("ctrl+down", "outline('expand')", "Expand", show=False),
+        Binding("ctrl+z", "outline('undo')", "Undo", show=False),
+        Binding("ctrl+y,ctrl+shift+z", "outline('redo')", "Redo", show=False),
+        Binding("ctrl+o", "outline('open_link')", "Open link", show=False),
+        Binding("shift+enter,ctrl+j", "line_break", "Line break", show=False),
     ]
 
     def __init__(self, view: "OutlineView") -> None:
@@ -72,13 +77,11 @@ class BlockInput(TextArea):
         if self.view.completion_key(event.key):
             event.stop()
             event.prevent_default()
-            return
-        if event.key == "enter":
+        elif event.key == "enter":
             event.stop()
             event.prevent_default()
             self.view.operate("split")
-            return
-        await super()._on_key(event)
+        # else: OrderedKeys runs the key's bindings now, then the text area types it
 
     def action_cursor_up(self, select: bool = False) -> None:
         if not select and self.cursor_location[0] == 0:
@@ -273,7 +276,7 @@ class OutlineView(VerticalScroll):
         self.sync_editor()
         self.cursor_key = key
         self.show(column=None, force=True)
-        self.editor.focus()
+        focus_now(self.editor)
         self._scroll_to_cursor()
 
     def step(self, by: int, column: int = 0) -> None:

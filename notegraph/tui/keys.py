@@ -1,0 +1,205 @@
+"""Ordered input: every key acts, in order, on what has focus once the previous key's effects are done.
+
+Textual, left alone, reorders keys that arrive in a burst (typed fast, or on a busy machine):
+
+* A widget's ordinary bindings (a text area's Up/Down/Home/End/Backspace, an input's Ctrl+A and
+  Ctrl+K, a list's Down) run only after the key has bubbled from the focused widget up to the
+  app, one message hop per level, while the *next* key is already being handled by the focused
+  widget: ``Down`` then ``X`` typed the X into the block above.
+* Priority bindings run when the app takes a key off its queue, before keys it forwarded
+  earlier have reached the focused widget.
+* The app forwards each key to whatever has focus when it takes the key, which may be before
+  the previous key's effect moved the focus; and ``Widget.focus()`` itself takes effect later
+  (``call_later``): keys typed right after F3, Enter on a result or Ctrl+O went to the old widget.
+* A screen that is opening (the command palette, a modal) has nothing focused until it has
+  mounted: typed text went into the note instead.
+
+So the app hands keys over one at a time (:class:`KeyGate`):
+
+1. A key goes to the focused widget only once the previous key is done. Widgets that take
+   keys (:class:`OrderedKeys`: the block editor, the inputs, the lists, the tag tree) run the
+   key's whole binding chain in their own turn — the app's global keys, their own bindings,
+   then their ancestors' — synchronously, act on the result directly (a submitted search, an
+   opened result) rather than through a message handled later, and then report the key done
+   (:class:`KeyDone`). Only then does the app forward the next key, to what has focus *now*.
+2. Focus moves with :func:`focus_now` (``Screen.set_focus`` at once).
+3. While a screen that just came on top is not ready to take keys (not mounted, or nothing
+   focused yet when it has something to focus), keys are held; they are handed over, in
+   order, once it is.
+
+Widgets that are not ours (the command palette's input) get keys the way Textual gives them.
+A key in flight that is never reported done (its widget went away) stops holding the others
+after :data:`STUCK_KEY_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, cast
+
+from textual import events
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, ListItem, ListView, Tree
+
+STUCK_KEY_SECONDS = 5.0
+
+
+class KeyDone(Message):
+    """An :class:`OrderedKeys` widget has handled a key, with everything it set off."""
+
+    def __init__(self, key: events.Key) -> None:
+        super().__init__()
+        self.key = key
+
+
+class OrderedKeys:
+    """Mix in before a Textual widget class: the widget handles each key completely, in its turn.
+
+    Not a Widget subclass itself: Textual gathers a widget's CSS and component classes along
+    the first widget base of each class, which must stay the real widget class."""
+
+    async def on_event(self, event: events.Event) -> None:
+        widget = cast(Widget, self)
+        try:
+            await super().on_event(event)  # type: ignore[misc]
+        finally:
+            if isinstance(event, events.Key):
+                widget.app.post_message(KeyDone(event))
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Handled here, the key stops; otherwise Textual calls the widget's own _on_key next
+        # (a text area inserting a printable character).
+        await run_bindings_now(cast(Widget, self), event)
+
+
+async def run_bindings_now(widget: Widget, event: events.Key) -> bool:
+    """Run the binding for this key now, as Textual would later: the app's priority bindings, the
+    widget's own, then (for keys that do not type a character) its ancestors'. True when one acted."""
+    app: Any = widget.app
+    handled = await app._check_bindings(event.key, priority=True)
+    if not handled:
+        for binding in widget._bindings.key_to_bindings.get(event.key, ()):
+            if await app.run_action(binding.action, widget):
+                handled = True
+                break
+    if not handled and not event.is_printable:
+        handled = await app._check_bindings(event.key)
+    if handled:
+        event.stop()
+        event.prevent_default()
+    return bool(handled)
+
+
+def focus_now(widget: Widget) -> None:
+    """Give ``widget`` the focus at once (rule 2); the next key goes to it."""
+    try:
+        widget.screen.set_focus(widget)
+    except Exception:  # not on a screen (any more): nothing to focus
+        return
+
+
+@dataclass
+class _InFlight:
+    key: events.Key
+    widget: Widget
+    since: float
+
+
+class KeyGate:
+    """The app's side of rules 1 and 3: which key may go now, and which wait."""
+
+    def __init__(self) -> None:
+        self.held: list[events.Key] = []
+        self.in_flight: _InFlight | None = None
+        self._settled: Any = None
+        """The screen on top the last time it was ready."""
+
+    def must_wait(self, app: Any) -> bool:
+        """Whether a key arriving now has to wait (behind others, a key in flight, or a screen)."""
+        return bool(self.held) or self.busy(app)
+
+    def busy(self, app: Any) -> bool:
+        flight = self.in_flight
+        if flight is not None:
+            if flight.widget.is_attached and time.monotonic() - flight.since < STUCK_KEY_SECONDS:
+                return True
+            self.in_flight = None  # its widget went away, or never answered: stop waiting for it
+        return not self._screen_ready(app)
+
+    def sent(self, key: events.Key, widget: Widget) -> None:
+        self.in_flight = _InFlight(key, widget, time.monotonic())
+
+    def done(self, key: events.Key) -> None:
+        """``key`` was handled (a key bubbling to an ordered parent reports again: ignored)."""
+        if self.in_flight is not None and self.in_flight.key is key:
+            self.in_flight = None
+
+    def _screen_ready(self, app: Any) -> bool:
+        screen = app.screen
+        if screen is self._settled:
+            return True
+        if screen_ready(screen):
+            self._settled = screen
+            return True
+        return False
+
+
+def screen_ready(screen: Any) -> bool:
+    """A screen takes keys once it is mounted and, if it has anything to focus, has focused it."""
+    if not screen.is_mounted:
+        return False
+    if screen.focused is not None:
+        return True
+    try:
+        return not any(widget.focusable for widget in screen.query("*"))
+    except Exception:
+        return True
+
+
+# -- the app's key-taking widgets ------------------------------------------------------------------
+
+
+class OrderedInput(OrderedKeys, Input):
+    """An input whose Enter acts at once (``on_submit``), not through a message handled later."""
+
+    def __init__(self, *args: Any, on_submit: Callable[[str], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_submit = on_submit
+
+    async def action_submit(self) -> None:
+        if self.on_submit is None:
+            await super().action_submit()
+        else:
+            self.on_submit(self.value)
+
+
+class OrderedList(OrderedKeys, ListView):
+    """A list whose Enter opens the highlighted item at once (``on_choose``)."""
+
+    def __init__(self, *args: Any, on_choose: Callable[[ListItem], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_choose = on_choose
+
+    def action_select_cursor(self) -> None:
+        item = self.highlighted_child
+        if self.on_choose is None or item is None:
+            super().action_select_cursor()
+        else:
+            self.on_choose(item)
+
+
+class OrderedTree(OrderedKeys, Tree[Any]):
+    """A tree whose Enter chooses the node at once (``on_choose``)."""
+
+    def __init__(self, *args: Any, on_choose: Callable[[Any], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_choose = on_choose
+
+    def action_select_cursor(self) -> None:
+        node = self.cursor_node
+        if self.on_choose is None or node is None:
+            super().action_select_cursor()
+        else:
+            self.on_choose(node)
