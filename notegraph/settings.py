@@ -6,7 +6,7 @@ own environment. Nothing happens at import time.
 | source | keys |
 |---|---|
 | ``$NOTEGRAPH_CONFIG`` or ``<user config dir>/notegraph/config.toml`` | ``graph``, ``index_dir``, ``embedder``, ``llm``, ``ollama_model``, ``plugins_dir``, ``[sprint] start``, ``[sprint] days`` |
-| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_TODAY``, ``NOTEGRAPH_EMBEDDER``, ``NOTEGRAPH_LLM``, ``NOTEGRAPH_OLLAMA_MODEL``, ``NOTEGRAPH_PLUGINS``, ``OLLAMA_HOST`` |
+| environment | ``NOTEGRAPH_GRAPH``, ``NOTEGRAPH_INDEX``, ``NOTEGRAPH_CACHE_DIR``, ``NOTEGRAPH_STATE_DIR``, ``NOTEGRAPH_TODAY``, ``NOTEGRAPH_EMBEDDER``, ``NOTEGRAPH_LLM``, ``NOTEGRAPH_OLLAMA_MODEL``, ``NOTEGRAPH_PLUGINS``, ``OLLAMA_HOST`` |
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class Settings:
     """``minilm`` (built in, the default) or ``ollama:MODEL`` (``$NOTEGRAPH_EMBEDDER``, ``embedder = ...``)."""
     plugins_dir: Path | None = None
     """A folder of ``*.py`` plugins (``$NOTEGRAPH_PLUGINS``, ``plugins_dir = ...``)."""
+    state_dir: Path = field(default_factory=lambda: Path(platformdirs.user_state_dir(APP)))
+    """Where the app keeps its error log (``$NOTEGRAPH_STATE_DIR``)."""
 
     def current_day(self) -> dt.date:
         return self.today or dt.date.today()
@@ -97,6 +99,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ollama_model=env.get("NOTEGRAPH_OLLAMA_MODEL") or (str(data["ollama_model"]) if data.get("ollama_model")
                                                            else None),
         plugins_dir=Path(str(plugins)).expanduser() if plugins else None,
+        state_dir=Path(env["NOTEGRAPH_STATE_DIR"]).expanduser() if env.get("NOTEGRAPH_STATE_DIR")
+        else Path(platformdirs.user_state_dir(APP)),
     )
 
 

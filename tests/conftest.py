@@ -32,6 +32,7 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("NOTEGRAPH_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("NOTEGRAPH_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("NOTEGRAPH_STATE_DIR", str(home / "state"))
     for name in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_TODAY", "NOTEGRAPH_EMBEDDER", "NOTEGRAPH_PLUGINS",
                  "OLLAMA_HOST"):
         monkeypatch.delenv(name, raising=False)
@@ -91,3 +92,23 @@ def demo_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ign
         return notebook
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def no_app_errors(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The app turns an exception in a handler into a notification and goes on; a test still fails on it
+    (unless it asks for ``expected_app_errors``)."""
+    from notegraph.tui import survive
+
+    survive.RECORDED.clear()
+    yield
+    if "expected_app_errors" not in request.fixturenames:
+        assert survive.RECORDED == [], f"the app met errors: {survive.RECORDED!r}"
+
+
+@pytest.fixture
+def expected_app_errors():  # type: ignore[no-untyped-def]
+    """The errors the app survived during this test (it checks them itself)."""
+    from notegraph.tui import survive
+
+    return survive.RECORDED

@@ -16,7 +16,7 @@ import pytest
 from notegraph.notebook import Notebook
 from notegraph.tui.app import NotegraphApp
 from notegraph.tui.outline_view import OutlineView
-from tests.waiting import burst, settle, until
+from tests.waiting import burst, settle, toast_shows, until
 
 DAY = "journals/2026_11_20.md"
 
@@ -111,3 +111,55 @@ async def test_typing_before_a_day_switch_stays_in_the_day_it_was_typed_in(demo:
     [(old, new)] = changed_lines(before, path.read_bytes())
     assert new == old + "abc"
     assert b"xy" in previous.read_bytes() and b"abc" not in previous.read_bytes()
+
+
+@app_test
+async def test_a_bug_in_a_handler_is_a_notification_and_the_app_goes_on(
+        demo: Notebook, monkeypatch: pytest.MonkeyPatch, expected_app_errors: list[BaseException]) -> None:
+    from notegraph.tui import app as app_module
+
+    def broken(self: NotegraphApp) -> None:
+        raise RuntimeError("a bug in showing the day's title")
+
+    app = NotegraphApp(demo, watch=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(app_module.NotegraphApp, "show_day_title", broken)
+        await burst(pilot, "alt+left")
+        assert await until(pilot, lambda: toast_shows(app, "a bug in showing"))
+        monkeypatch.undo()
+        await burst(pilot, "alt+right", "end", "!")  # still alive, and the keys still land
+        assert app.is_running and app.main_query_one("#journal-outline", OutlineView).editor.text.endswith("!")
+    assert [str(e) for e in expected_app_errors] == ["a bug in showing the day's title"]
+    log = Path(demo.settings.state_dir) / "app-errors.log"
+    assert "RuntimeError: a bug in showing" in log.read_text() and "Traceback" in log.read_text()
+
+
+@app_test
+async def test_the_palette_opened_and_closed_in_a_burst_takes_keys_in_order(demo: Notebook) -> None:
+    from textual.command import CommandPalette
+
+    path = demo.root / DAY
+    before = path.read_bytes()
+    app = NotegraphApp(demo, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "ctrl+p", "escape", "end", "a", "ctrl+p", "N", "e", "x", "t", " ", "d", "a", "y")
+        assert await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert await until(pilot, lambda: palette_input(app) == "Next day")
+        await burst(pilot, "escape", "b")
+        assert not isinstance(app.screen, CommandPalette)
+        view = app.main_query_one("#journal-outline", OutlineView)
+        assert view.editor.text.endswith("ab")  # typed before the palette and after it, nothing from inside it
+        view.flush()
+    [(old, new)] = changed_lines(before, path.read_bytes())
+    assert new == old + "ab"
+
+
+def palette_input(app: Any) -> str:
+    from textual.command import CommandInput
+
+    try:
+        return str(app.screen.query_one(CommandInput).value)
+    except Exception:
+        return ""

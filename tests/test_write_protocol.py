@@ -406,6 +406,7 @@ NOT_NOTES = {
     "notegraph/cli/main.py": "crash reports in the cache folder",
     "notegraph/cli/graph_commands.py": "`export -o FILE` (refused inside the graph)",
     "notegraph/llm/embedded.py": "the assembled model file in the cache folder",
+    "notegraph/tui/survive.py": "the app's error log in the state folder",
 }
 _WRITE_METHODS = {"write_bytes", "write_text", "rename", "replace", "unlink", "rmdir", "symlink_to",
                   "hardlink_to", "touch"}
@@ -430,9 +431,11 @@ def _writes(source: str) -> list[str]:
                 # str.replace(old, new) and date.replace(day=…) are not Path.replace(target)
                 func.attr in ("replace", "rename") and (len(node.args) != 1 or node.keywords)):
             found.append(f".{func.attr}() at line {node.lineno}")
-        elif isinstance(func, ast.Name) and func.id == "open":
-            mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"),
-                                                                 None)
+        elif isinstance(func, ast.Name) and func.id == "open" or isinstance(func, ast.Attribute) and \
+                func.attr == "open" and not (isinstance(func.value, ast.Name) and func.value.id == "os"):
+            at = 1 if isinstance(func, ast.Name) else 0  # open(path, mode) / path.open(mode)
+            mode = node.args[at] if len(node.args) > at else next((k.value for k in node.keywords
+                                                                   if k.arg == "mode"), None)
             if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax+"):
                 found.append(f"open(..., {mode.value!r}) at line {node.lineno}")
     return found

@@ -99,6 +99,12 @@ async def burst(pilot: Any, *keys: str) -> None:
         event.set_sender(app)
         app._driver.send_message(event)
     await settle(pilot)
+    # keys the app holds back (a screen opening, a key in flight) are handed over by a timer
+    deadline = time.monotonic() + DEADLINE
+    while getattr(getattr(app, "_keys", None), "held", None):
+        assert time.monotonic() < deadline, "the app never took the keys it held"
+        await pilot.pause(0.01)
+        await settle(pilot)
     assert isinstance(app, App)
 
 

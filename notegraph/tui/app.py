@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ from notegraph.search import HIGHLIGHT, Hit
 from notegraph.timewindow import parse_day
 from notegraph.plugins import PaletteAction
 from notegraph.tui.hooks import palette_actions
+from notegraph.tui import survive
+from notegraph.tui.survive import log_error
 from notegraph.tui.keys import KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTree, focus_now
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
@@ -215,6 +218,10 @@ class NotegraphApp(App[None]):
         self.plugin_actions: list[tuple[str, PaletteAction]] = []
         self._keys = KeyGate()
         self._retry: Any = None
+        self.survives_errors = False
+        """Set once the app has painted: from then on an exception in a handler is a notification."""
+        self._last_error = ("", 0.0)
+        survive.install()
 
     # -- keys: one at a time, to what has focus once the previous one is done ----------------
     async def on_event(self, event: events.Event) -> None:
@@ -226,6 +233,9 @@ class NotegraphApp(App[None]):
 
     async def _hand_over_keys(self) -> None:
         """Give waiting keys, in order, to whatever has focus (see :mod:`notegraph.tui.keys`)."""
+        if not self.screen_stack:
+            self._keys.held.clear()  # closing: nothing takes keys any more
+            return
         while self._keys.held and not self._keys.busy(self):
             key = self._keys.held.pop(0)
             focused = self.focused
@@ -233,9 +243,11 @@ class NotegraphApp(App[None]):
                 self._keys.sent(key, focused)
                 focused._forward_event(key)
             else:
+                self._keys.sent(key, None)
                 await super().on_event(key)  # not ours (the palette's input): Textual's own way
         if self._keys.held and self._retry is None:
-            self._retry = self.set_timer(0.01, self._retry_hand_over)  # a screen is still opening
+            # waiting for a screen to get ready, or for a widget not ours to finish a key
+            self._retry = self.set_timer(0.01, self._retry_hand_over)
 
     async def _retry_hand_over(self) -> None:
         self._retry = None
@@ -291,6 +303,29 @@ class NotegraphApp(App[None]):
         self.start_indexing()
         self.plugin_actions = palette_actions(self.notebook.plugins, self.notebook)
         self.report_plugin_warnings()
+        self.call_after_refresh(setattr, self, "survives_errors", True)
+
+    def report_error(self, error: BaseException, where: str) -> None:
+        """A bug met in a handler: log it with its traceback and say so; the app goes on."""
+        path = log_error(self.notebook.settings.state_dir, error, where)
+        message = f"{type(error).__name__}: {error}"
+        last, when = self._last_error
+        now = time.monotonic()
+        self._last_error = (message, now)
+        if message == last and now - when < 10:
+            return  # the same failure again (a handler failing on every key): said once
+        details = f"\nthe details are in {path}" if path else ""
+        try:
+            self.notify(f"{message}{details}", title="something went wrong (your notes are safe)",
+                        severity="error", timeout=12)
+        except Exception:
+            pass  # closing: the log has it
+
+    def _handle_exception(self, error: Exception) -> None:
+        if self.survives_errors and self.is_running:
+            self.report_error(error, "a timer, callback or worker")
+            return
+        super()._handle_exception(error)
 
     def report_plugin_warnings(self) -> None:
         for warning in self.notebook.plugins.take_warnings():

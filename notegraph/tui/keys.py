@@ -27,9 +27,10 @@ So the app hands keys over one at a time (:class:`KeyGate`):
    focused yet when it has something to focus), keys are held; they are handed over, in
    order, once it is.
 
-Widgets that are not ours (the command palette's input) get keys the way Textual gives them.
-A key in flight that is never reported done (its widget went away) stops holding the others
-after :data:`STUCK_KEY_SECONDS`.
+Widgets that are not ours (the command palette's input) get each key the way Textual gives it,
+and the next key waits until the screen on top has nothing left to handle (its bindings run, a
+closing screen gone). A key in flight that is never reported done (its widget went away) stops
+holding the others after :data:`STUCK_KEY_SECONDS`.
 """
 
 from __future__ import annotations
@@ -103,8 +104,11 @@ def focus_now(widget: Widget) -> None:
 @dataclass
 class _InFlight:
     key: events.Key
-    widget: Widget
+    widget: Widget | None
+    """The ordered widget that will report the key done; None for a widget that is not ours."""
     since: float
+    quiet: int = 0
+    """For a widget not ours: how many looks in a row found the screen with nothing left to do."""
 
 
 class KeyGate:
@@ -116,19 +120,27 @@ class KeyGate:
         self._settled: Any = None
         """The screen on top the last time it was ready."""
 
-    def must_wait(self, app: Any) -> bool:
-        """Whether a key arriving now has to wait (behind others, a key in flight, or a screen)."""
-        return bool(self.held) or self.busy(app)
-
     def busy(self, app: Any) -> bool:
+        """Whether the next key has to wait: for the key in flight, or for a screen to get ready."""
         flight = self.in_flight
         if flight is not None:
-            if flight.widget.is_attached and time.monotonic() - flight.since < STUCK_KEY_SECONDS:
-                return True
-            self.in_flight = None  # its widget went away, or never answered: stop waiting for it
+            if time.monotonic() - flight.since >= STUCK_KEY_SECONDS:
+                self.in_flight = None  # never answered: stop waiting for it
+            elif flight.widget is not None:
+                if flight.widget.is_attached:
+                    return True
+                self.in_flight = None  # its widget went away
+            else:
+                # A widget not ours cannot say when it is done: the key is done once the app and the
+                # screen on top have had nothing left to handle twice in a row (the key bubbling up
+                # to its binding, a screen closing).
+                flight.quiet = flight.quiet + 1 if app.message_queue_size == 0 and screen_quiet(app.screen) else 0
+                if flight.quiet < 2:
+                    return True
+                self.in_flight = None
         return not self._screen_ready(app)
 
-    def sent(self, key: events.Key, widget: Widget) -> None:
+    def sent(self, key: events.Key, widget: Widget | None) -> None:
         self.in_flight = _InFlight(key, widget, time.monotonic())
 
     def done(self, key: events.Key) -> None:
@@ -144,6 +156,14 @@ class KeyGate:
             self._settled = screen
             return True
         return False
+
+
+def screen_quiet(screen: Any) -> bool:
+    """Nothing is waiting in the message queues of the screen and its widgets."""
+    try:
+        return all(node.message_queue_size == 0 for node in screen.walk_children(with_self=True))
+    except Exception:
+        return True
 
 
 def screen_ready(screen: Any) -> bool:
