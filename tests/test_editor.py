@@ -222,10 +222,46 @@ def test_a_block_deleted_outside_and_untouched_here_stays_deleted(tmp_path: Path
     assert s.file.path.read_bytes() == b"- a!\n- c\n"
 
 
+def test_selected_sibling_blocks_move_indent_and_outdent_together() -> None:
+    o = outline_of(("a", 1), ("b", 1), ("b1", 2), ("c", 1), ("d", 1))
+    assert o.indent_blocks(1, 3) == 1
+    assert shape(o) == [("a", 1), ("b", 2), ("b1", 3), ("c", 2), ("d", 1)]
+    assert o.outdent_blocks(1, 3) == 1
+    assert shape(o) == [("a", 1), ("b", 1), ("b1", 2), ("c", 1), ("d", 1)]
+    assert o.move_blocks_up(1, 3) == 0
+    assert shape(o) == [("b", 1), ("b1", 2), ("c", 1), ("a", 1), ("d", 1)]
+    assert o.move_blocks_down(0, 2) == 1
+    assert shape(o) == [("a", 1), ("b", 1), ("b1", 2), ("c", 1), ("d", 1)]
+    # a selection that is not a run of siblings (a child, then its parent's sibling) stays put
+    before = shape(o)
+    assert o.indent_blocks(2, 3) == 2 and shape(o) == before
+
+
+def test_deleting_selected_blocks_takes_their_subtrees_and_is_one_undo_step() -> None:
+    o = outline_of(("a", 1), ("b", 1), ("b1", 2), ("c", 1), ("c1", 2))
+    assert o.delete_blocks(1, 1) == 0
+    assert shape(o) == [("a", 1), ("c", 1), ("c1", 2)]
+    assert o.undo(0) is not None
+    assert shape(o) == [("a", 1), ("b", 1), ("b1", 2), ("c", 1), ("c1", 2)]
+    # a child and the next parent: the grandchild left behind is lifted to fit
+    o = outline_of(("a", 1), ("a1", 2), ("a11", 3), ("b", 1), ("b1", 2))
+    o.delete_blocks(1, 1)
+    assert shape(o) == [("a", 1), ("b", 1), ("b1", 2)]
+    o = outline_of(("a", 1), ("b", 1))
+    assert o.delete_blocks(0, 1) == -1 and o.rows == []
+
+
+def test_markers_cycle_on_every_selected_block() -> None:
+    o = outline_of(("x", 1), ("LATER y", 1), ("z", 1))
+    o.cycle_markers(0, 1, NOW)
+    assert [r.content for r in o.rows] == ["LATER x", "NOW y", "z"]
+
+
 # -- properties ---------------------------------------------------------------------
 
 edits = st.lists(st.tuples(st.sampled_from(["split", "indent", "outdent", "up", "down", "type", "marker",
-                                            "delete", "undo", "redo", "save"]),
+                                            "delete", "undo", "redo", "save", "indent_many", "outdent_many",
+                                            "up_many", "down_many", "delete_many", "marker_many"]),
                            st.integers(0, 40), st.text(alphabet="abc []x", max_size=8)), max_size=25)
 
 
@@ -254,6 +290,14 @@ def test_any_edit_sequence_saves_as_exactly_the_rows_and_keeps_untouched_bytes(t
             o.cycle_marker(cursor, NOW)
         elif op == "delete":
             o.delete_empty(cursor)
+        elif op.endswith("_many"):
+            last = min(cursor + len(text), len(o.rows) - 1)  # a selection of a few rows
+            {"indent_many": o.indent_blocks, "outdent_many": o.outdent_blocks, "up_many": o.move_blocks_up,
+             "down_many": o.move_blocks_down, "delete_many": o.delete_blocks,
+             "marker_many": lambda a, b: o.cycle_markers(a, b, NOW)}[op](cursor, last)
+            if not o.rows:
+                o.append()
+            assert all(b.level <= a.level + 1 for a, b in zip(o.rows, o.rows[1:])) and o.rows[0].level == 1
         elif op == "save":
             s.save()  # later edits then start from what this wrote
         elif op == "undo":

@@ -170,45 +170,108 @@ class Outline:
         return self._insert(len(self.rows), 1, content)
 
     def indent(self, index: int) -> int:
-        sibling = self.previous_sibling(index)
-        if self.rows[index].pre or sibling is None:
-            return index
-        self._checkpoint(index)
-        self.collapsed.discard(self.rows[sibling].key)
-        self._shift(index, +1)
-        return index
+        return self.indent_blocks(index, index)
 
     def outdent(self, index: int) -> int:
-        """Logseq's default outdent: the block becomes its parent's next sibling and the
-        siblings that followed it become its children."""
-        if self.rows[index].pre or self.rows[index].level <= 1:
-            return index
-        self._checkpoint(index)
-        self._shift(index, -1)
-        return index
-
-    def _shift(self, index: int, by: int) -> None:
-        for k in range(index, self.subtree_end(index)):
-            self.rows[k] = replace(self.rows[k], level=self.rows[k].level + by)
+        return self.outdent_blocks(index, index)
 
     def move_up(self, index: int) -> int:
-        sibling = self.previous_sibling(index)
-        if self.rows[index].pre or sibling is None:
-            return index
-        self._checkpoint(index)
-        end = self.subtree_end(index)
-        moving = self.rows[index:end]
-        self.rows[sibling:end] = moving + self.rows[sibling:index]
-        return sibling
+        return self.move_blocks_up(index, index)
 
     def move_down(self, index: int) -> int:
-        end = self.subtree_end(index)
-        if self.rows[index].pre or end >= len(self.rows) or self.rows[end].level != self.rows[index].level:
-            return index
-        self._checkpoint(index)
+        return self.move_blocks_down(index, index)
+
+    # -- several blocks (a selection: the rows ``first``..``last`` and their subtrees) ----------
+    def blocks_end(self, first: int, last: int) -> int:
+        """Where the selected rows and everything under them end."""
+        return max(self.subtree_end(k) for k in range(first, last + 1))
+
+    def _sibling_run(self, first: int, last: int) -> int | None:
+        """The end of the selection if it is a run of sibling blocks (with their subtrees), else None:
+        only such a run can be indented, outdented or moved as a whole."""
+        if self.rows[first].pre:
+            return None
+        end = self.blocks_end(first, last)
+        level = self.rows[first].level
+        return end if all(self.rows[k].level >= level for k in range(first, end)) else None
+
+    def indent_blocks(self, first: int, last: int) -> int:
+        """Tab: the blocks become children of the block above them at their level."""
+        end = self._sibling_run(first, last)
+        sibling = self.previous_sibling(first)
+        if end is None or sibling is None:
+            return first
+        self._checkpoint(first)
+        self.collapsed.discard(self.rows[sibling].key)
+        self._shift(first, end, +1)
+        return first
+
+    def outdent_blocks(self, first: int, last: int) -> int:
+        """Shift+Tab, Logseq's default: the blocks become their parent's next siblings and the
+        siblings that followed them become children of the last one."""
+        end = self._sibling_run(first, last)
+        if end is None or self.rows[first].level <= 1:
+            return first
+        self._checkpoint(first)
+        self._shift(first, end, -1)
+        return first
+
+    def _shift(self, start: int, end: int, by: int) -> None:
+        for k in range(start, end):
+            self.rows[k] = replace(self.rows[k], level=self.rows[k].level + by)
+
+    def move_blocks_up(self, first: int, last: int) -> int:
+        """Alt+Up: the blocks swap places with the sibling above them."""
+        end = self._sibling_run(first, last)
+        sibling = self.previous_sibling(first)
+        if end is None or sibling is None:
+            return first
+        self._checkpoint(first)
+        self.rows[sibling:end] = self.rows[first:end] + self.rows[sibling:first]
+        return sibling
+
+    def move_blocks_down(self, first: int, last: int) -> int:
+        """Alt+Down: the blocks swap places with the sibling below them."""
+        end = self._sibling_run(first, last)
+        if end is None or end >= len(self.rows) or self.rows[end].level != self.rows[first].level:
+            return first
+        self._checkpoint(first)
         next_end = self.subtree_end(end)
-        self.rows[index:next_end] = self.rows[end:next_end] + self.rows[index:end]
-        return index + (next_end - end)
+        self.rows[first:next_end] = self.rows[end:next_end] + self.rows[first:end]
+        return first + (next_end - end)
+
+    def delete_blocks(self, first: int, last: int) -> int:
+        """Backspace/Delete on selected blocks: they go, with their subtrees (one undo step).
+        Returns the row to select next: the one above, else the one that took their place."""
+        if self.rows[first].pre:
+            first += 1
+        if first > last:
+            return max(first - 1, 0)
+        end = self.blocks_end(first, last)
+        self._checkpoint(first)
+        del self.rows[first:end]
+        self._fit_levels(first)
+        shown = [i for i in self.visible() if i < first and not self.rows[i].pre]
+        if shown:
+            return shown[-1]
+        return min(first, len(self.rows) - 1) if len(self.rows) > self.first else -1
+
+    def _fit_levels(self, start: int) -> None:
+        """After rows went away, a row may be more than one level deeper than the row before it:
+        lift it and its subtree until it fits (Logseq's depth rule)."""
+        k = start
+        while k < len(self.rows):
+            allowed = 1 if k == self.first else self.rows[k - 1].level + 1
+            if self.rows[k].level > allowed:
+                self._shift(k, self.subtree_end(k), allowed - self.rows[k].level)
+            k += 1
+
+    def cycle_markers(self, first: int, last: int, cycle: tuple[str, ...]) -> int:
+        """Ctrl+Enter on selected blocks: each one's marker moves on (one undo step)."""
+        self._checkpoint(first)
+        for k in range(first, last + 1):
+            self.rows[k] = self._next_marker(self.rows[k], cycle)
+        return first
 
     def delete_empty(self, index: int) -> int | None:
         """Backspace on an empty block without children: remove it; the cursor goes to the row above."""
@@ -236,10 +299,16 @@ class Outline:
 
     def cycle_marker(self, index: int, cycle: tuple[str, ...]) -> int:
         """No marker → first of the workflow → … → DONE → no marker."""
-        row = self.rows[index]
-        if row.pre:
+        if self.rows[index].pre:
             return index
         self._checkpoint(index)
+        self.rows[index] = self._next_marker(self.rows[index], cycle)
+        return index
+
+    @staticmethod
+    def _next_marker(row: Row, cycle: tuple[str, ...]) -> Row:
+        if row.pre:
+            return row
         m = _MARKER_PREFIX.match(row.content)
         rest = row.content[m.end():] if m else row.content
         current = m.group(1) if m else None
@@ -251,8 +320,7 @@ class Outline:
             new = cycle[position + 1] if position + 1 < len(cycle) else None
         else:
             new = cycle[-1]
-        self.rows[index] = replace(row, content=f"{new} {rest}" if new else rest)
-        return index
+        return replace(row, content=f"{new} {rest}" if new else rest)
 
     def toggle_collapsed(self, index: int, collapse: bool | None = None) -> int:
         key = self.rows[index].key
