@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (EVENT_TYPE_ATTRIB, EVENT_TYPE_CLOSED, EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED,
+                             EVENT_TYPE_MOVED, FileSystemEvent, FileSystemEventHandler)
 from watchdog.observers import Observer
 
 from notegraph.logseq.graph import Graph, shown_name
@@ -31,11 +32,21 @@ moved); a path ending in ``/`` stands for everything under a folder that moved o
 _EDITOR_NOISE = re.compile(r"(^\.|~$|^#.*#$|\.(swp|swx|swo|tmp|bak|orig|notegraph-tmp)$|^4913$)")
 
 
+# What may change a file: writes, creation, removal, renames, and metadata (a `touch`, a sync
+# tool restoring a file's time). watchdog also reports opens and closes without a write: taken
+# for changes, the index re-read the file on each, which was another open — the idle app kept a
+# core busy re-indexing in a loop.
+_CHANGES = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_MODIFIED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED,
+                      EVENT_TYPE_CLOSED, EVENT_TYPE_ATTRIB})
+
+
 class _Handler(FileSystemEventHandler):
     def __init__(self, watcher: "GraphWatcher") -> None:
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in _CHANGES:
+            return
         if event.is_directory and event.event_type not in ("moved", "deleted"):
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):

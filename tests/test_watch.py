@@ -117,6 +117,19 @@ def test_editor_noise_is_ignored(tmp_path: Path) -> None:
     assert batches == [{"pages/alpha.md"}]
 
 
+def test_reading_a_file_is_not_a_change(tmp_path: Path) -> None:
+    """watchdog reports opens and closes without a write; taking those for changes made the live
+    index re-read the file, which reported another open: the idle app kept a core 10–40% busy."""
+    root, notebook = small_graph(tmp_path)
+    batches: list[set[str]] = []
+    with GraphWatcher(notebook.graph, batches.append):
+        for _ in range(20):
+            (root / "pages/alpha.md").read_bytes()
+        (root / "pages/beta.md").write_text("- the sentinel\n")  # anything let through comes before it
+        assert wait_until(lambda: any("pages/beta.md" in batch for batch in batches))
+    assert batches == [{"pages/beta.md"}]
+
+
 def test_a_thousand_file_burst_is_one_or_a_few_batches(tmp_path: Path) -> None:
     """A burst that lands while the watcher is busy indexing (a `git checkout` during a sync)."""
     from tests.test_index import fresh_dump

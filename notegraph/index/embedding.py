@@ -162,6 +162,11 @@ class EmbedWorker:
         self._wake = threading.Event()
         self.cancel = threading.Event()
         self.idle = threading.Event()
+        self._go = threading.Event()
+        """Cleared while paused: the job waits between chunks (the language model needs the cores)."""
+        self._go.set()
+        self._pauses = 0
+        self._pause_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="notegraph-embed", daemon=True)
 
     def start(self) -> "EmbedWorker":
@@ -173,6 +178,28 @@ class EmbedWorker:
         self.idle.clear()
         self._wake.set()
 
+    def pause(self) -> None:
+        """Hold the embedding after its current chunk until every pause has been matched by a
+        :meth:`resume` (an answer and a report may both be running)."""
+        with self._pause_lock:
+            self._pauses += 1
+            self._go.clear()
+
+    def resume(self) -> None:
+        with self._pause_lock:
+            self._pauses = max(0, self._pauses - 1)
+            if not self._pauses:
+                self._go.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._go.is_set()
+
+    def _chunk_done(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(done, total)
+        self._go.wait()  # paused: blocks here, using no CPU, until resumed or stopped
+
     def stop(self, timeout: float | None = None) -> bool:
         """Cancel and wait; True when the thread has ended.
 
@@ -183,6 +210,7 @@ class EmbedWorker:
         """
         self.cancel.set()
         self._wake.set()
+        self._go.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
         return not self._thread.is_alive()
@@ -198,7 +226,7 @@ class EmbedWorker:
                 try:
                     if store is None:
                         store = self._open_store()
-                    report = EmbeddingJob(store, self._embedder).run(self._progress, self.cancel)
+                    report = EmbeddingJob(store, self._embedder).run(self._chunk_done, self.cancel)
                     self._on_report(report)
                 except Exception as exc:  # reported, never fatal: keyword search goes on
                     self._on_error(exc)
