@@ -52,7 +52,8 @@ from notegraph.search import (
     tasks,
     unlinked_references,
 )
-from notegraph.semantic import DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, keyword_rank, rank_blocks
+from notegraph.semantic import (DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, keyword_rank, rank_blocks,
+                                with_unembedded)
 from notegraph.settings import Settings, index_location, load_settings, resolve_graph_path
 from notegraph.store import Store, index_problem, is_damage
 from notegraph.store import vectors as vector_sql
@@ -429,8 +430,8 @@ class Notebook:
         self._vectors.refresh(self.store)
         query = self.embedder.embed_query(text)
         keyword = keyword_rank(self.store, text, filters, self.ranking.keyword_depth) if mode == "hybrid" else []
-        return hits_for(self.store, rank_blocks(self._vectors, query, allowed, limit, keyword=keyword,
-                                                ranking=self.ranking))
+        ranked = rank_blocks(self._vectors, query, allowed, limit, keyword=keyword, ranking=self.ranking)
+        return hits_for(self.store, with_unembedded(ranked, keyword, self._vectors.blocks, limit))
 
     def blocks(self, filters: Filters = Filters(), *, limit: int = 1000) -> list[Hit]:
         """Blocks the filters select, newest journal day first, with breadcrumbs (for plugins)."""

@@ -394,22 +394,48 @@ def complete_names(store: Store, partial: str, *, tags: bool = False, limit: int
     """Page names (or tags) for ``[[``/``#`` completion: names starting with ``partial`` first,
     then names containing it; the most referenced first within each group.
 
-    Pages that are only linked (no file yet) are pages too; their spelling is taken from
-    a block that links them, since the index keeps their lower-cased key only."""
+    Only real page names are offered: pages with a file, and names some block writes as a link or
+    a tag (``[[x]]``, ``#x``, ``tags::``/``alias::`` values), or the namespace above such a name.
+    The index also keeps refs Logseq makes for task markers, priorities and property names
+    (``todo``, ``a``, ``type``); nobody links those by hand. A page only linked so far is
+    spelled as a block that links it writes it, since the index keeps its lower-cased key only."""
     needle = partial.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     table, column = ("tags", "tag") if tags else ("refs", "page_key")
     rows = store.db.execute(
-        f"SELECT {column}, count(*) AS uses, min(block) FROM {table} WHERE {column} LIKE ? ESCAPE '\\' "
+        f"SELECT {column}, count(*) AS uses FROM {table} WHERE {column} LIKE ? ESCAPE '\\' "
         f"AND {column} NOT IN (SELECT key FROM pages WHERE journal_day IS NOT NULL) "
         f"GROUP BY {column} ORDER BY ({column} NOT LIKE ? ESCAPE '\\'), uses DESC, {column} LIMIT ?",
-        [f"%{needle}%", f"{needle}%", limit]).fetchall()
+        [f"%{needle}%", f"{needle}%", limit * 4]).fetchall()
     names = []
-    for key, _, block in rows:
+    for key, _ in rows:
         spelled = store.db.execute("SELECT name FROM pages WHERE key = ?", [key]).fetchone()
-        if spelled is None:
-            content = store.db.execute("SELECT content FROM blocks WHERE rowid = ?", [block]).fetchone()
-            found = re.search(r"(?:\[\[|#)(" + re.escape(key) + r")(?=\]\]|[\s,.!?]|$)",
-                              content[0] if content else "", re.IGNORECASE)
-            spelled = (found.group(1),) if found else (key,)
-        names.append(spelled[0])
+        name = spelled[0] if spelled else _spelled_as_written(store, key)
+        if name is not None:
+            names.append(name)
+        if len(names) == limit:
+            break
     return names
+
+
+_REF_PROPERTY = re.compile(r"^\s*(?:tags|alias)::(.*)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _spelled_as_written(store: Store, key: str) -> str | None:
+    """How a block that links or tags ``key`` writes it; None when no block does (a marker, a
+    priority or a property name) and it is not the namespace of a name that is written."""
+    written = re.compile(r"(?:\[\[|#)(" + re.escape(key) + r")(?=\]\]|[\s,.!?]|$)", re.IGNORECASE)
+    contents = store.db.execute(
+        "SELECT content FROM blocks WHERE rowid IN (SELECT block FROM refs WHERE page_key = ? "
+        "UNION SELECT block FROM tags WHERE tag = ?) LIMIT 50", [key, key]).fetchall()
+    for (content,) in contents:
+        found = written.search(content)
+        if found:
+            return str(found.group(1))
+        for values in _REF_PROPERTY.findall(content):
+            for value in str(values).split(","):
+                value = value.strip().removeprefix("[[").removesuffix("]]").lstrip("#")
+                if value.lower() == key:
+                    return value
+    child = store.db.execute("SELECT 1 FROM refs WHERE page_key LIKE ? ESCAPE '\\' LIMIT 1",
+                             [key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"]).fetchone()
+    return key if child else None

@@ -150,6 +150,26 @@ def allowed_blocks(store: Store, filters: Filters) -> "npt.NDArray[np.int64] | N
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
+def with_unembedded(ranked: list[tuple[int, float]], keyword: Sequence[tuple[int, float]],
+                    embedded: "npt.NDArray[np.int64] | None", limit: int) -> list[tuple[int, float]]:
+    """Hybrid results while embedding is under way: keyword matches among blocks not embedded yet
+    are interleaved with the ranked ones (the ranking cannot see them); with nothing embedded,
+    hybrid search is keyword search rather than nothing."""
+    import numpy as np
+
+    known = embedded if embedded is not None else np.zeros(0, dtype=np.int64)
+    seen = np.isin(np.array([block for block, _ in keyword], dtype=np.int64), known)
+    waiting = [pair for pair, known in zip(keyword, seen) if not known]
+    if not waiting:
+        return ranked[:limit]
+    out: list[tuple[int, float]] = []
+    for pair in zip(ranked, waiting):
+        out.extend(pair)
+    longer = ranked if len(ranked) > len(waiting) else waiting
+    out.extend(longer[min(len(ranked), len(waiting)):])
+    return out[:limit]
+
+
 def rank_blocks(cache: VectorCache, query: "npt.NDArray[np.float32]", allowed: "npt.NDArray[np.int64] | None",
                 limit: int, *, keyword: Sequence[tuple[int, float]] = (),
                 ranking: Ranking = DEFAULT_RANKING, exclude: frozenset[int] = frozenset(),

@@ -18,7 +18,7 @@ from notegraph.notebook import Notebook
 from notegraph.search import Filters
 from tests.conftest import REPO, copy_demo
 from tests.ollama_fake import FakeOllama
-from tests.waiting import DEADLINE
+from tests.waiting import DEADLINE, wait_until
 
 
 class CountingEmbedder:
@@ -274,6 +274,37 @@ def test_background_worker_embeds_when_woken(tmp_path: Path) -> None:
         assert worker.stop(timeout=DEADLINE)
 
 
+def test_background_embedding_waits_while_paused_and_goes_on_when_resumed(tmp_path: Path) -> None:
+    """The app pauses embedding while the language model writes an answer."""
+    import sys
+
+    write(tmp_path, "pages/Sprout FAQ.md", FAQ)
+    notebook = open_notebook(tmp_path)
+    reports: list[Any] = []
+    worker = notebook.embed_in_background(reports.append)
+
+    def held() -> bool:  # the embedding thread is blocked in the pause, between chunks
+        frame = sys._current_frames().get(worker._thread.ident or -1)
+        while frame is not None:
+            if frame.f_code.co_name == "_chunk_done":
+                return True
+            frame = frame.f_back
+        return False
+
+    worker.pause()
+    worker.pause()  # an answer and a report at once: both must end before embedding goes on
+    try:
+        assert wait_until(held)
+        assert notebook.embed_status().pending == 6 and not reports
+        worker.resume()
+        assert worker.paused and held()
+        worker.resume()
+        assert worker.idle.wait(DEADLINE)
+        assert reports[-1].embedded == 6 and notebook.embed_status().pending == 0
+    finally:
+        assert worker.stop(timeout=DEADLINE)
+
+
 # -- Ollama embeddings, over Ollama's HTTP API -------------------------------------------------------
 
 
@@ -344,3 +375,10 @@ def test_demo_graph_answers_in_other_words(tmp_path: Path) -> None:
     notebook.embed()
     hits = notebook.search("squeezing weights to 8 bits", mode="hybrid", limit=5)
     assert any("8 bits" in h.content for h in hits[:2])
+
+
+def test_hybrid_search_finds_keyword_matches_before_anything_is_embedded(indexed_demo) -> None:  # type: ignore[no-untyped-def]
+    """A new user searches while the first embedding runs: "no matches" would be a lie."""
+    keyword = [h.content for h in indexed_demo.search("dark theme", mode="keyword", limit=10)]
+    hybrid = [h.content for h in indexed_demo.search("dark theme", mode="hybrid", limit=10)]
+    assert keyword and set(keyword) <= set(hybrid)
