@@ -112,13 +112,21 @@ def test_search_then_open_the_page_with_backlinks(demo: Notebook) -> None:
             assert await until(pilot, lambda: len(results.children) > 1)
             first = results.children[0]
             assert getattr(first, "hit").content.startswith("Yes — three of them")
-            results.focus()
+            await press(pilot, "down")  # from the box to the first result
             assert await until(pilot, lambda: app.focused is results and getattr(results, "index") == 0)
             await press(pilot, "down", "up", "enter")
             assert await until(pilot, lambda: "Nov 6th, 2026" in text_of(app, "#page-title"))
-            # the block opens with the cursor on it, ready to edit (focus moves when the app gets to it)
-            assert app.query_one("#page-outline", OutlineView).editor.text.startswith("Yes — three of them")
-            assert await until(pilot, lambda: app.focused is app.query_one("#page-outline", OutlineView).editor)
+            # the block opens selected (Enter edits it; a stray key changes nothing)
+            page = app.query_one("#page-outline", OutlineView)
+            assert page.selecting and page.editor.text.startswith("Yes — three of them")
+            assert await until(pilot, lambda: app.focused is page.typing_place)
+            before = (demo.root / page.session.file.rel).read_bytes()
+            await press(pilot, "x", "enter", "end", "!")
+            assert await until(pilot, lambda: app.focused is page.editor and page.editor.text.endswith("!"))
+            assert page.editor.text.startswith("Yes — three of them")
+            page.flush()
+            after = (demo.root / page.session.file.rel).read_bytes()
+            assert len(after) == len(before) + 1 and after.count(b"!") == before.count(b"!") + 1  # the "x" went nowhere
     run(scenario)
 
 
@@ -137,7 +145,7 @@ def test_ask_streams_an_answer_with_sources(demo: Notebook) -> None:
                 assert "ollama llama3.2" in text_of(app, "#status")
                 # a source opens its block in the page
                 sources = app.query_one("#ask-sources")
-                sources.focus()
+                await press(pilot, "down")  # from the question to the first source
                 assert await until(pilot, lambda: app.focused is sources and getattr(sources, "index") == 0)
                 await press(pilot, "enter")
                 first_source = getattr(sources.children[0], "hit")
@@ -164,8 +172,9 @@ def test_help_and_palette_list_the_actions(demo: Notebook) -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await press(pilot, "f1")
-            assert await until(pilot, lambda: "Previous day" in screen_text(app, "#help"))
-            assert "cycle the task marker" in screen_text(app, "#help")
+            assert await until(pilot, lambda: "Previous day" in screen_text(app, "#help Static"))
+            assert "cycle the task marker" in screen_text(app, "#help Static")
+            assert "delete the selected blocks" in screen_text(app, "#help Static")
             await press(pilot, "escape")
             assert await until(pilot, lambda: not isinstance(app.screen, HelpScreen))
             await press(pilot, "ctrl+p")

@@ -47,10 +47,9 @@ def settled(*steps: str | Callable[[Any], bool]) -> Callable[[Any], Any]:
     return run_before
 
 
-def first_result_highlighted(app: Any) -> bool:
-    """The search has shown its hits, with the first one highlighted for Enter."""
-    results = app.query_one("#search-results")
-    return app.focused is results and getattr(results, "index") == 0
+def results_shown(app: Any) -> bool:
+    """The search has shown its hits (Down then goes to the first)."""
+    return any(getattr(item, "hit", None) for item in app.query_one("#search-results").children)
 
 
 def test_journal_screen(app: NotegraphApp, snap_compare: Any) -> None:
@@ -62,7 +61,7 @@ def test_search_screen(app: NotegraphApp, snap_compare: Any) -> None:
 
 
 def test_page_screen(app: NotegraphApp, snap_compare: Any) -> None:
-    assert snap_compare(app, terminal_size=SIZE, run_before=settled("f3", *"dark theme", "enter", first_result_highlighted, "enter"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled("f3", *"dark theme", "enter", results_shown, "down", "enter"))
 
 
 def test_reports_screen(app: NotegraphApp, snap_compare: Any) -> None:

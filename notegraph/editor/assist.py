@@ -77,10 +77,20 @@ def link_at(line: str, column: int) -> LinkUnderCursor | None:
     """The page link, tag, block ref or URL the cursor is on (or right after)."""
     for m in _LINK.finditer(line):
         if m.start() <= column <= m.end():
-            page = m.group(1) or m.group(2) or m.group(3)
-            if page:
-                return LinkUnderCursor("page", page)
-            if m.group(4):
-                return LinkUnderCursor("block", m.group(4))
-            return LinkUnderCursor("url", m.group(5))
+            return _link(m)
     return None
+
+
+def first_link(text: str) -> LinkUnderCursor | None:
+    """The first page link, tag, block ref or URL in a block (Ctrl+O on a selected block)."""
+    m = _LINK.search(text)
+    return _link(m) if m else None
+
+
+def _link(m: re.Match[str]) -> LinkUnderCursor:
+    page = m.group(1) or m.group(2) or m.group(3)
+    if page:
+        return LinkUnderCursor("page", page)
+    if m.group(4):
+        return LinkUnderCursor("block", m.group(4))
+    return LinkUnderCursor("url", m.group(5))

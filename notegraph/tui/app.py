@@ -7,13 +7,15 @@ post messages, so widgets are only touched on the app's thread.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import re
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from rich.text import Text
 from textual import events, work
@@ -24,18 +26,19 @@ from textual.command import Hit as PaletteHit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import (Footer, Input, Label, ListItem, ListView, Markdown, Select, Static, TabbedContent, TabPane,
+from textual.widgets import (Footer, Input, Label, ListItem, ListView, Markdown, Static, TabbedContent, TabPane,
                              Tree)
 
 from notegraph.errors import NotegraphError
 from notegraph.journal import page_file_for
-from notegraph.notebook import SEARCH_MODES, Notebook
+from notegraph.notebook import Notebook
 from notegraph.search import HIGHLIGHT, Hit
 from notegraph.timewindow import parse_day
 from notegraph.plugins import PaletteAction
 from notegraph.tui.hooks import palette_actions
 from notegraph.tui import survive
 from notegraph.tui.survive import log_error
+from notegraph.tui.choice import Choice
 from notegraph.tui.keys import KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTree, focus_now
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
@@ -74,18 +77,27 @@ class Status:
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key. Scrolls with Up/Down/PgUp/PgDn when the terminal is short."""
+
     BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]notegraph keys[/b]", ""]
-        for binding in NotegraphApp.BINDINGS:
-            if isinstance(binding, Binding):
-                lines.append(f"  [b]{binding.key:<12}[/b] {binding.description}")
-        lines += ["", "[b]Writing (Journal and Page)[/b]", ""]
-        lines += [f"  [b]{key:<22}[/b] {what}" for key, what in NotegraphApp.EDITOR_KEYS]
-        lines += ["", "  [b]Enter[/b]        in search results and Ask sources: open the block",
-                  "  [b]Esc[/b]          in Ask and Reports: cancel", "", "Esc closes this help."]
-        yield Static("\n".join(lines), id="help")
+        def rows(pairs: list[tuple[str, str]], width: int) -> list[str]:
+            # every "[" escaped: "[[ or #" is not a tag, but Rich's escape() leaves it alone
+            return [f"  [b]{key.replace('[', chr(92) + '['):<{width + key.count('[')}}[/b] "
+                    f"{what.replace('[', chr(92) + '[')}" for key, what in pairs]
+
+        app_keys = [(b.key, b.description) for b in NotegraphApp.BINDINGS if isinstance(b, Binding)]
+        lines = ["[b]notegraph keys[/b] (Up/Down scroll, Esc closes)", ""]
+        lines += rows(app_keys, 24)
+        lines += ["", "[b]Writing (Journal and Page)[/b]"] + rows(NotegraphApp.EDITOR_KEYS, 24)
+        lines += ["", "[b]Selected blocks (Esc while writing)[/b]"] + rows(NotegraphApp.SELECTION_KEYS, 33)
+        lines += ["", "[b]Search and Ask[/b]"] + rows(NotegraphApp.LIST_KEYS, 24)
+        with VerticalScroll(id="help"):
+            yield Static("\n".join(lines))
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()
 
 
 class Actions(Provider):
@@ -155,11 +167,11 @@ class NotegraphApp(App[None]):
     #journal-title, #page-title { text-style: bold; padding: 0 1; }
     #ask-answer { padding: 1; height: auto; }
     #ask-sources { height: auto; max-height: 14; }
-    #help { width: 76; height: auto; max-height: 90%; border: round $accent; padding: 1 2; background: $surface; }
+    #help { width: 100; max-width: 96%; height: auto; max-height: 90%; overflow-y: auto; border: round $accent; padding: 1 2; background: $surface; }
     HelpScreen, DatePicker { align: center middle; }
     #date-picker { width: 70; height: 24; border: round $accent; background: $surface; padding: 0 1; }
-    Select { width: 16; }
     #search-row, #report-row { height: 3; }
+    #search-input { width: 1fr; }
     #tag-tree { width: 34; }
     #report-progress { height: auto; padding: 0 1; color: $text-muted; }
     #report-weeks { width: 20; }
@@ -179,6 +191,7 @@ class NotegraphApp(App[None]):
         Binding("ctrl+s", "save", "Save (report: as a page)", show=False, priority=True),
         Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("escape", "cancel_work", "Cancel an answer or report", show=False),
     ]
     EDITOR_KEYS = [
         ("Enter", "new block (splits at the cursor)"), ("Shift+Enter / Ctrl+J", "line break inside the block"),
@@ -189,6 +202,20 @@ class NotegraphApp(App[None]):
         ("Ctrl+O", "open the link, tag or block ref under the cursor"),
         ("[[ or #", "complete page names / tags (Up/Down, Enter or Tab, Esc)"),
         ("Up / Down", "at the first/last line: previous/next block"),
+        ("Esc", "stop editing: the block is selected"),
+    ]
+    SELECTION_KEYS = [
+        ("Up / Down, Shift+Up / Shift+Down", "select the block above/below; extend the selection"),
+        ("Enter", "edit the selected block"), ("Backspace / Delete", "delete the selected blocks (Ctrl+Z undoes)"),
+        ("Tab, Shift+Tab, Alt+Up/Down", "indent, outdent, move the selected blocks"),
+        ("Ctrl+Enter, Ctrl+O", "cycle their markers; open the block's first link"),
+        ("letters", "change nothing while blocks are selected"),
+    ]
+    LIST_KEYS = [
+        ("Down / Up", "from the search or Ask box to the results and back"),
+        ("Enter", "on a result or source: open its page with the block selected"),
+        ("Left / Right", "on the search mode: change it (and search again)"),
+        ("Esc", "in Ask and Reports: cancel"),
     ]
 
     # The app's own widgets live on the first screen; a modal (help, date picker) on top
@@ -218,6 +245,7 @@ class NotegraphApp(App[None]):
         self.plugin_actions: list[tuple[str, PaletteAction]] = []
         self._keys = KeyGate()
         self._retry: Any = None
+        self._search_round = 0
         self.survives_errors = False
         """Set once the app has painted: from then on an exception in a handler is a notification."""
         self._last_error = ("", 0.0)
@@ -265,21 +293,23 @@ class NotegraphApp(App[None]):
             with TabPane("Search", id="search"):
                 with Horizontal(id="search-row"):
                     yield OrderedInput(placeholder="search (tag:ai since:2w marker:TODO words…) Enter",
-                                       id="search-input", on_submit=self.run_search)
-                    yield Select([(m, m) for m in (*SEARCH_MODES, "tasks")], value="hybrid", allow_blank=False,
-                                 id="search-mode")
+                                       id="search-input", on_submit=self.run_search, on_down=self.to_results)
+                    yield Choice("mode", ("hybrid", "keyword", "semantic", "tasks"), value="hybrid", id="search-mode",
+                                 on_change=self.search_mode_changed)
                 with Horizontal():
                     yield OrderedTree("tags", id="tag-tree", on_choose=self.search_tag)
-                    yield OrderedList(id="search-results", on_choose=self.open_result)
+                    yield OrderedList(id="search-results", on_choose=self.open_result,
+                                      on_up_from_top=lambda: focus_now(self.main_query_one("#search-input")))
             with TabPane("Page", id="page"):
                 yield Label("", id="page-title")
                 yield OutlineView(id="page-outline")
             with TabPane("Ask", id="ask"):
-                yield OrderedInput(placeholder="ask your notes a question (Enter; Esc cancels)", id="ask-input",
-                                   on_submit=self.run_ask)
+                yield OrderedInput(placeholder="ask your notes a question (Enter; Esc cancels; Down: sources)",
+                                   id="ask-input", on_submit=self.run_ask, on_down=self.to_sources)
                 with VerticalScroll():
                     yield Static("", id="ask-answer")
-                    yield OrderedList(id="ask-sources", on_choose=self.open_result)
+                    yield OrderedList(id="ask-sources", on_choose=self.open_result,
+                                      on_up_from_top=lambda: focus_now(self.main_query_one("#ask-input")))
             with TabPane("Reports", id="reports"):
                 with Horizontal(id="report-row"):
                     yield OrderedInput(placeholder="weeks (2)", id="report-weeks", on_submit=self.run_report)
@@ -296,6 +326,7 @@ class NotegraphApp(App[None]):
         for view in self.main_query(OutlineView):
             view.cycle = self.notebook.graph.config.task_cycle
             view.complete_names = self._complete_names
+            view.follow_link = self.action_open_link
             view.resolve_ref = self._block_ref_text
         self.show_day()
         focus_now(self.main_query_one("#journal-outline", OutlineView).editor)
@@ -345,7 +376,9 @@ class NotegraphApp(App[None]):
         """List blocks in the Search tab (for plugins); Enter opens one."""
         self.main_query_one(TabbedContent).active = "search"
         self.main_query_one("#search-input", Input).value = ""
-        self.show_hits(hits)
+        self._search_round += 1
+        self.show_hits(hits, self._search_round)
+        self.to_results()
         self.notify(f"{title}: {len(hits)} blocks", timeout=4)
 
     def _block_ref_text(self, uuid: str) -> str | None:
@@ -508,7 +541,10 @@ class NotegraphApp(App[None]):
 
     # -- pages ------------------------------------------------------------------------
     def open_file(self, rel: str, line: int | None = None) -> None:
-        """Open a file of the graph in the Page tab, with the cursor on the block at ``line``."""
+        """Open a file of the graph in the Page tab with a block selected: the block at ``line``
+        (a search result, an Ask source, a block ref), else the first. An existing page arrives
+        selected, not being edited, so a stray key cannot change it; Enter edits. A page with
+        no blocks yet arrives editing its first, empty block."""
         if not (self.notebook.root / rel).exists():
             self.notify(f"{rel} is not in the graph any more", severity="warning")
             return
@@ -518,11 +554,11 @@ class NotegraphApp(App[None]):
             row = next((i for i, b in enumerate(session.base.blocks) if b.line == line), None)
         self.main_query_one(TabbedContent).active = "page"
         view = self.main_query_one("#page-outline", OutlineView)
-        if not view.open(session, row):
+        if not view.open(session, row, select=any(not r.pre and r.content.strip() for r in session.outline.rows)):
             return
         self.shown_page = rel
         self.main_query_one("#page-title", Label).update(session.base.name)
-        focus_now(view.editor)
+        focus_now(view.typing_place)
         self.show_references()
 
     def open_page(self, name: str) -> None:
@@ -539,10 +575,12 @@ class NotegraphApp(App[None]):
         # A page that is only linked so far: show it empty; the file appears when you type.
         session = self.notebook.edit_file(page_file_for(self.notebook.graph, name).rel)
         self.main_query_one(TabbedContent).active = "page"
-        if not self.main_query_one("#page-outline", OutlineView).open(session):
+        view = self.main_query_one("#page-outline", OutlineView)
+        if not view.open(session):
             return
         self.shown_page = session.file.rel
         self.main_query_one("#page-title", Label).update(name)
+        focus_now(view.editor)  # typing creates the page
         self.show_references()
 
     def show_references(self) -> None:
@@ -608,11 +646,21 @@ class NotegraphApp(App[None]):
 
     # -- search -----------------------------------------------------------------------
     def run_search(self, text: str) -> None:
-        mode = str(self.main_query_one("#search-mode", Select).value)
-        self.search_worker(text, mode)
+        """Enter in the search box: old results go at once ("searching…"); the box keeps the focus
+        (Down goes to the first result)."""
+        self._search_round += 1
+        results = self.main_query_one("#search-results", ListView)
+        results.clear()
+        results.append(ListItem(Static(Text("searching…", style="dim"))))
+        self.search_worker(text, self.main_query_one("#search-mode", Choice).value, self._search_round)
 
-    @work(thread=True, exclusive=True, group="search")
-    def search_worker(self, text: str, mode: str) -> None:
+    def search_mode_changed(self, mode: str) -> None:
+        text = self.main_query_one("#search-input", Input).value
+        if text.strip():
+            self.run_search(text)
+
+    @work(thread=True, group="search")
+    def search_worker(self, text: str, mode: str, round: int) -> None:
         try:
             words, filters = self.notebook.parse_query(text)
             if mode == "tasks":
@@ -624,9 +672,11 @@ class NotegraphApp(App[None]):
         except Exception as exc:
             self.post_message(WorkFailed(exc))
             return
-        self.call_from_thread(self.show_hits, hits)
+        self.call_from_thread(self.show_hits, hits, round)
 
-    def show_hits(self, hits: list[Hit]) -> None:
+    def show_hits(self, hits: list[Hit], round: int) -> None:
+        if round != self._search_round:
+            return  # a newer search is under way: its results, not these
         results = self.main_query_one("#search-results", ListView)
         results.clear()
         for hit in hits:
@@ -637,15 +687,33 @@ class NotegraphApp(App[None]):
             snippet = hit.snippet or hit.content.split("\n", 1)[0]
             parts = snippet.replace(HIGHLIGHT[1], HIGHLIGHT[0]).split(HIGHLIGHT[0])
             for i, part in enumerate(parts):
-                line.append(" ".join(part.split()) if i % 2 == 0 else part, style="bold yellow" if i % 2 else "")
+                line.append(re.sub(r"\s+", " ", part) if i % 2 == 0 else part, style="bold yellow" if i % 2 else "")
             item = ListItem(Static(line))
             item.hit = hit  # type: ignore[attr-defined]
             results.append(item)
         if not hits:
             results.append(ListItem(Static(Text("no matches", style="dim"))))
             return
-        self.call_after_refresh(setattr, results, "index", 0)
-        focus_now(results)  # Up/Down and Enter work on the results at once; F3 goes back to the box
+        self.call_after_refresh(self._highlight_first, results)
+
+    @staticmethod
+    def _highlight_first(items: ListView) -> None:
+        """Show which result Enter would open, unless the user is already moving in the list."""
+        if not items.has_focus:
+            items.index = 0
+
+    def to_results(self) -> None:
+        """Down in the search box: the first result, highlighted."""
+        self._first_of(self.main_query_one("#search-results", ListView))
+
+    def to_sources(self) -> None:
+        """Down in the Ask box: the first source, highlighted."""
+        self._first_of(self.main_query_one("#ask-sources", ListView))
+
+    def _first_of(self, items: ListView) -> None:
+        if any(getattr(item, "hit", None) for item in items.children):
+            focus_now(items)
+            items.index = 0
 
     def open_result(self, item: ListItem) -> None:
         """Enter on a search result or an Ask source: open its block."""
@@ -681,7 +749,7 @@ class NotegraphApp(App[None]):
         box = self.main_query_one("#search-input", Input)
         words = " ".join(w for w in box.value.split() if not w.startswith("tag:"))
         box.value = f"tag:{tag} {words}".strip()
-        self.search_worker(box.value, str(self.main_query_one("#search-mode", Select).value))
+        self.run_search(box.value)
 
     # -- ask --------------------------------------------------------------------------
     def run_ask(self, question: str) -> None:
@@ -694,12 +762,26 @@ class NotegraphApp(App[None]):
     @work(thread=True, exclusive=True, group="ask")
     def ask_worker(self, question: str, cancel: threading.Event) -> None:
         try:
-            result = self.notebook.ask(question, on_token=lambda t: self.send(AnswerChunkReceived(t)),
-                                       cancel=cancel)
+            with self.model_answering():
+                result = self.notebook.ask(question, on_token=lambda t: self.send(AnswerChunkReceived(t)),
+                                           cancel=cancel)
         except Exception as exc:
             self.post_message(WorkFailed(exc))
             return
         self.post_message(AnswerFinished(result))
+
+    @contextlib.contextmanager
+    def model_answering(self) -> Iterator[None]:
+        """While the language model writes, background embedding waits: on a laptop's few cores
+        both at once make the answer slow and the editor sluggish."""
+        embedder = self._embedder
+        if embedder is not None:
+            embedder.pause()
+        try:
+            yield
+        finally:
+            if embedder is not None:
+                embedder.resume()
 
     def on_answer_chunk_received(self, message: AnswerChunkReceived) -> None:
         self._answer += message.text
@@ -723,11 +805,12 @@ class NotegraphApp(App[None]):
             item = ListItem(Static(line))
             item.hit = source.hit  # type: ignore[attr-defined]
             sources.append(item)
-        self.call_after_refresh(setattr, sources, "index", 0)
+        self.call_after_refresh(self._highlight_first, sources)
         self.status.model = f"model: {result.backend} {result.model}"
         self.refresh_status()
 
-    def key_escape(self) -> None:
+    def action_cancel_work(self) -> None:
+        """Esc outside the editor: stop the answer or report being written."""
         self.cancel_answer.set()
         self.cancel_report.set()
 
@@ -751,7 +834,8 @@ class NotegraphApp(App[None]):
             self.call_from_thread(self.report_progress, f"writing: {title}…")
 
         try:
-            report = self.notebook.sprint_report(weeks=weeks, end=end, on_section=section, cancel=cancel)
+            with self.model_answering():
+                report = self.notebook.sprint_report(weeks=weeks, end=end, on_section=section, cancel=cancel)
             text = self.notebook.report_text(report)
         except Exception as exc:
             self.post_message(WorkFailed(exc))
@@ -791,7 +875,7 @@ class NotegraphApp(App[None]):
         if focus:
             focus_now(self.main_query_one(focus, Input))
         elif tab in ("journal", "page"):
-            focus_now(self.main_query_one(f"#{tab}-outline", OutlineView).editor)
+            focus_now(self.main_query_one(f"#{tab}-outline", OutlineView).typing_place)
         if tab == "search":
             self.fill_tag_tree()
 
@@ -803,7 +887,10 @@ class NotegraphApp(App[None]):
         tab = self.main_query_one(TabbedContent).active
         view = self.main_query_one(f"#{'page' if tab == 'page' else 'journal'}-outline", OutlineView)
         self.action_show_tab("page" if tab == "page" else "journal")
-        await view.editor.run_action(action)
+        if view.selecting and action.startswith("outline("):
+            await view.typing_place.run_action(action.replace("outline(", "blocks(", 1))
+        else:
+            await view.editor.run_action(action)
 
 
 def logseq_to_markdown(text: str) -> str:

@@ -19,7 +19,8 @@ So the app hands keys over one at a time (:class:`KeyGate`):
 1. A key goes to the focused widget only once the previous key is done. Widgets that take
    keys (:class:`OrderedKeys`: the block editor, the inputs, the lists, the tag tree) run the
    key's whole binding chain in their own turn — the app's global keys, their own bindings,
-   then their ancestors' — synchronously, act on the result directly (a submitted search, an
+   then their ancestors' — synchronously, and the key goes no further (never bubbling up to be
+   matched later against a focus that has moved on), act on the result directly (a submitted search, an
    opened result) rather than through a message handled later, and then report the key done
    (:class:`KeyDone`). Only then does the app forward the next key, to what has focus *now*.
 2. Focus moves with :func:`focus_now` (``Screen.set_focus`` at once).
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, cast
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, ListItem, ListView, Tree
@@ -67,6 +69,10 @@ class OrderedKeys:
             await super().on_event(event)  # type: ignore[misc]
         finally:
             if isinstance(event, events.Key):
+                # Its bindings all ran here (run_bindings_now). Bubbling on, it would reach the app
+                # later and be matched again against whatever has the focus *then*: a Shift+Enter
+                # left unused in a selection became a line break in the next day's editor.
+                event.stop()
                 widget.app.post_message(KeyDone(event))
 
     async def _on_key(self, event: events.Key) -> None:
@@ -182,11 +188,20 @@ def screen_ready(screen: Any) -> bool:
 
 
 class OrderedInput(OrderedKeys, Input):
-    """An input whose Enter acts at once (``on_submit``), not through a message handled later."""
+    """An input whose Enter acts at once (``on_submit``), not through a message handled later;
+    Down calls ``on_down`` (the list under a search box takes the focus)."""
 
-    def __init__(self, *args: Any, on_submit: Callable[[str], None] | None = None, **kwargs: Any) -> None:
+    BINDINGS = [Binding("down", "down", "To the results", show=False)]
+
+    def __init__(self, *args: Any, on_submit: Callable[[str], None] | None = None,
+                 on_down: Callable[[], None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.on_submit = on_submit
+        self.on_down = on_down
+
+    def action_down(self) -> None:
+        if self.on_down is not None:
+            self.on_down()
 
     async def action_submit(self) -> None:
         if self.on_submit is None:
@@ -196,11 +211,20 @@ class OrderedInput(OrderedKeys, Input):
 
 
 class OrderedList(OrderedKeys, ListView):
-    """A list whose Enter opens the highlighted item at once (``on_choose``)."""
+    """A list whose Enter opens the highlighted item at once (``on_choose``); Up on the first
+    item calls ``on_up_from_top`` (back to the box above)."""
 
-    def __init__(self, *args: Any, on_choose: Callable[[ListItem], None] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, on_choose: Callable[[ListItem], None] | None = None,
+                 on_up_from_top: Callable[[], None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.on_choose = on_choose
+        self.on_up_from_top = on_up_from_top
+
+    def action_cursor_up(self) -> None:
+        if self.on_up_from_top is not None and not self.index:
+            self.on_up_from_top()
+        else:
+            super().action_cursor_up()
 
     def action_select_cursor(self) -> None:
         item = self.highlighted_child

@@ -4,6 +4,12 @@ Only the block under the cursor is a widget; the blocks above and below it are t
 rendered texts, so a page of thousands of blocks costs three widgets. Every change
 goes through :class:`~notegraph.editor.outline.Outline` (undo, Logseq's rules) and is
 saved by the :class:`~notegraph.editor.session.EditSession` shortly after typing stops.
+
+Two modes, as in Logseq: *editing* one block (the text area has focus) and *selecting* blocks
+(Esc; the selected rows are shown highlighted in place of the text area, and
+:class:`SelectedBlocks` has focus). In selection mode Up/Down move the selection, Shift+Up/Down
+extend it, Enter edits, Backspace/Delete delete the blocks, Tab/Shift+Tab/Alt+Up/Down/Ctrl+Enter
+act on all of them, and a printable key never changes a note.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static, TextArea
 
-from notegraph.editor.assist import Completing, HiddenLines, complete, completing, editable, link_at
+from notegraph.editor.assist import Completing, HiddenLines, complete, completing, editable, first_link, link_at
 from notegraph.editor.outline import Outline, blank_row, marker_of
 from notegraph.editor.session import EditSession, SaveOutcome
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
-from notegraph.tui.keys import OrderedKeys, focus_now
+from notegraph.tui.keys import OrderedKeys, focus_now, run_bindings_now
 from notegraph.tui.render import Resolver, block_text
 
 SAVE_DELAY = 0.4  # seconds after the last keystroke
@@ -60,6 +66,7 @@ class BlockInput(OrderedKeys, TextArea):
         Binding("ctrl+y,ctrl+shift+z", "outline('redo')", "Redo", show=False),
         Binding("ctrl+o", "outline('open_link')", "Open link", show=False),
         Binding("shift+enter,ctrl+j", "line_break", "Line break", show=False),
+        Binding("escape", "outline('select')", "Select block", show=False),
     ]
 
     def __init__(self, view: "OutlineView") -> None:
@@ -74,7 +81,8 @@ class BlockInput(OrderedKeys, TextArea):
         self._replace_via_keyboard("\n", start, end)
 
     async def _on_key(self, event: events.Key) -> None:
-        if self.view.completion_key(event.key):
+        self.view.catch_up()  # the keys before this one may not have sent their Changed yet
+        if self.view.completion_key(event.key) or self._pair(event.character):
             event.stop()
             event.prevent_default()
         elif event.key == "enter":
@@ -82,6 +90,27 @@ class BlockInput(OrderedKeys, TextArea):
             event.prevent_default()
             self.view.operate("split")
         # else: OrderedKeys runs the key's bindings now, then the text area types it
+
+    def _pair(self, typed: str | None) -> bool:
+        """``[[`` and ``((`` close themselves (the cursor stays inside); a ``]`` or ``)`` typed
+        where that closing is already next steps over it. True when the key was used."""
+        if typed not in ("[", "(", "]", ")") or self.selected_text:
+            return False
+        row, column = self.cursor_location
+        line = self.document.get_line(row)
+        before, after = line[:column], line[column:]
+        if typed in "[(":
+            closing = "]]" if typed == "[" else "))"
+            if not before.endswith(typed) or after.startswith(closing):
+                return False
+            self._replace_via_keyboard(typed + closing, self.cursor_location, self.cursor_location)
+            self.move_cursor((row, column + 1))
+            return True
+        opening = "[[" if typed == "]" else "(("
+        if after.startswith(typed) and before.rfind(opening) > before.rfind(typed * 2):
+            self.move_cursor((row, column + 1))
+            return True
+        return False
 
     def action_cursor_up(self, select: bool = False) -> None:
         if not select and self.cursor_location[0] == 0:
@@ -117,6 +146,51 @@ class RowsText(Static):
             view.go_to(meta["row"])
 
 
+class SelectedBlocks(OrderedKeys, RowsText):
+    """The selected blocks, highlighted; has the focus in selection mode and acts on them."""
+
+    can_focus = True
+    BINDINGS = [
+        Binding("up", "select_step(-1)", "Select above", show=False),
+        Binding("down", "select_step(1)", "Select below", show=False),
+        Binding("shift+up", "select_step(-1, True)", "Extend up", show=False),
+        Binding("shift+down", "select_step(1, True)", "Extend down", show=False),
+        Binding("home", "select_step(-1000000)", "First block", show=False),
+        Binding("end", "select_step(1000000)", "Last block", show=False),
+        Binding("enter", "edit", "Edit"),
+        Binding("backspace,delete", "blocks('delete')", "Delete"),
+        Binding("tab", "blocks('indent')", "Indent"),
+        Binding("shift+tab", "blocks('outdent')", "Outdent", show=False),
+        Binding("alt+up", "blocks('move_up')", "Move up", show=False),
+        Binding("alt+down", "blocks('move_down')", "Move down", show=False),
+        Binding("ctrl+enter,ctrl+r", "blocks('marker')", "Cycle TODO"),
+        Binding("ctrl+up", "blocks('collapse')", "Collapse", show=False),
+        Binding("ctrl+down", "blocks('expand')", "Expand", show=False),
+        Binding("ctrl+z", "blocks('undo')", "Undo", show=False),
+        Binding("ctrl+y,ctrl+shift+z", "blocks('redo')", "Redo", show=False),
+        Binding("ctrl+o", "blocks('open_link')", "Open link", show=False),
+    ]
+
+    def __init__(self, view: "OutlineView") -> None:
+        super().__init__("", classes="rows", id="selected")
+        self.view = view
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not await run_bindings_now(self, event) and event.is_printable:
+            event.stop()
+            event.prevent_default()
+            self.view.typed_while_selecting()
+
+    def action_select_step(self, by: int, extend: bool = False) -> None:
+        self.view.step_selection(by, extend)
+
+    def action_edit(self) -> None:
+        self.view.edit()
+
+    def action_blocks(self, operation: str) -> None:
+        self.view.operate_blocks(operation)
+
+
 class OutlineView(VerticalScroll):
     """An editable outline of one file (a journal day or a page)."""
 
@@ -127,6 +201,8 @@ class OutlineView(VerticalScroll):
     OutlineView #bullet { width: 2; color: $accent; }
     OutlineView BlockInput { height: auto; max-height: 20; background: $boost; border: none; padding: 0; }
     OutlineView #completion { height: auto; max-height: 8; display: none; margin: 0 0 0 4; }
+    OutlineView > #selected { display: none; background: $accent 25%; }
+    OutlineView > #selected:focus { background: $accent 40%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -134,8 +210,13 @@ class OutlineView(VerticalScroll):
         self.session: EditSession | None = None
         self.cycle: tuple[str, ...] = ("LATER", "NOW", "DONE")
         self.complete_names: Any = lambda partial, tags: []
+        self.follow_link: Any = lambda kind, target: self.post_message(OpenLink(kind, target))
+        """Open a link (set by the app: called at once, so the keys after Ctrl+O go to what it opens)."""
         self.resolve_ref: Resolver | None = None
         self.cursor_key: int | None = None
+        self.anchor_key: int | None = None
+        """In selection mode, the row where the selection started (``cursor_key`` is its other end)."""
+        self._hint_shown = False
         self._hidden = HiddenLines(())
         self._shown_text: str | None = None
         self._save_timer: Any = None
@@ -147,6 +228,7 @@ class OutlineView(VerticalScroll):
         with Horizontal(id="editor-row"):
             yield Static("•", id="bullet")
             yield BlockInput(self)
+        yield SelectedBlocks(self)
         yield OptionList(id="completion")
         yield RowsText("", classes="rows", id="below")
         yield Static("", classes="rows", id="extra")
@@ -172,9 +254,18 @@ class OutlineView(VerticalScroll):
         return 1 if rows[0].pre and len(rows) > 1 else 0
 
     # -- opening and showing -------------------------------------------------------------
-    def open(self, session: EditSession, row: int | None = None) -> bool:
-        """Show ``session``'s file. Refused (False) while the open file has text that could not
-        be saved: leaving would lose it."""
+    @property
+    def selecting(self) -> bool:
+        return self.anchor_key is not None
+
+    @property
+    def typing_place(self) -> Any:
+        """The widget that takes keys here: the text area, or the selection."""
+        return self.query_one(SelectedBlocks) if self.selecting else self.editor
+
+    def open(self, session: EditSession, row: int | None = None, *, select: bool = False) -> bool:
+        """Show ``session``'s file, editing (or with ``select``, selecting) the block at ``row``.
+        Refused (False) while the open file has text that could not be saved: leaving would lose it."""
         self.flush()
         if self.session is not None and self.session.has_unsaved_text:
             self.notify("this page has text that could not be saved (see the message before); fix it or "
@@ -185,6 +276,7 @@ class OutlineView(VerticalScroll):
             session.outline.rows.append(blank_row())
         index = row if row is not None and row < len(session.outline.rows) else self._first_row()
         self.cursor_key = session.outline.rows[index].key
+        self.anchor_key = self.cursor_key if select else None
         self._shown_text = None
         self.show(column=None)
         self.scroll_home(animate=False) if row is None else self.call_after_refresh(self._scroll_to_cursor)
@@ -198,20 +290,23 @@ class OutlineView(VerticalScroll):
             return
         outline = self.outline
         cursor = self.cursor
+        first, last = self.selected_rows() if self.selecting else (cursor, cursor)
         shown = outline.visible()
-        above = Text()
-        below = Text()
+        above, selected, below = Text(), Text(), Text()
         for i in shown:
-            if i == cursor:
+            if i == cursor and not self.selecting:
                 continue
-            target = above if i < cursor else below
+            target = above if i < first else below if i > last else selected
             target.append_text(self._row_text(i))
             target.append("\n")
-        above.rstrip()
-        below.rstrip()
+        for part in (above, selected, below):
+            part.rstrip()
         self.query_one("#above", Static).update(above)
         self.query_one("#below", Static).update(below)
+        self.query_one(SelectedBlocks).update(selected)
         self.query_one("#above", Static).display = bool(above.plain.strip())
+        self.query_one(SelectedBlocks).display = self.selecting
+        self.query_one("#editor-row").display = not self.selecting
         row = outline.rows[cursor]
         self.query_one("#editor-row").styles.padding = (0, 1, 0, 1 + 2 * (row.level - 1))
         self.query_one("#bullet", Static).update("⚙" if row.pre else ("▸" if row.key in outline.collapsed
@@ -246,7 +341,8 @@ class OutlineView(VerticalScroll):
         return out
 
     def _scroll_to_cursor(self) -> None:
-        self.scroll_to_widget(self.query_one("#editor-row"), animate=False)
+        self.scroll_to_widget(self.query_one(SelectedBlocks) if self.selecting else self.query_one("#editor-row"),
+                              animate=False)
 
     # -- typing ----------------------------------------------------------------------------
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -275,6 +371,7 @@ class OutlineView(VerticalScroll):
             return
         self.sync_editor()
         self.cursor_key = key
+        self.anchor_key = None
         self.show(column=None, force=True)
         focus_now(self.editor)
         self._scroll_to_cursor()
@@ -336,13 +433,16 @@ class OutlineView(VerticalScroll):
                 if joined is None:
                     return
                 moved, column = joined[0], joined[1]
+        elif operation == "select":
+            self.select()
+            return
         elif operation == "open_link":
             row, col = editor.cursor_location
             link = link_at(editor.text.split("\n")[row], col)
             if link is None:
                 self.notify("no link under the cursor", timeout=3)
             else:
-                self.post_message(OpenLink(link.kind, link.target))
+                self.follow_link(link.kind, link.target)
             return
         if moved is not None:
             self.cursor_key = outline.rows[moved].key
@@ -352,6 +452,103 @@ class OutlineView(VerticalScroll):
             self.editor.move_cursor(_location(self.editor.text, column))
         self._scroll_to_cursor()
         self.schedule_save()
+
+    # -- selection mode ------------------------------------------------------------------------
+    def selected_rows(self) -> tuple[int, int]:
+        """The first and last selected row (their subtrees are selected with them)."""
+        head = self.cursor
+        anchor = self.outline.index_of(self.anchor_key) if self.anchor_key is not None else None
+        anchor = head if anchor is None else anchor
+        return min(anchor, head), max(anchor, head)
+
+    def select(self) -> None:
+        """Esc: stop editing; the block being edited is selected (and saved now)."""
+        if self.session is None:
+            return
+        self.sync_editor()
+        self.query_one("#completion", OptionList).display = False
+        self.cursor_key = self.outline.rows[self.cursor].key
+        self.anchor_key = self.cursor_key
+        self.show()
+        focus_now(self.query_one(SelectedBlocks))
+        self._scroll_to_cursor()
+        self.flush()
+
+    def edit(self) -> None:
+        """Enter on a selection: edit its last block, the cursor at the end of its text."""
+        if self.session is None:
+            return
+        self.anchor_key = None
+        self.show(column=None, force=True)
+        focus_now(self.editor)
+        self._scroll_to_cursor()
+
+    def step_selection(self, by: int, extend: bool) -> None:
+        """Up/Down move the selection to the block above/below; with Shift they extend it."""
+        if self.session is None:
+            return
+        shown = self.outline.visible()
+        cursor = self.cursor
+        position = shown.index(cursor) if cursor in shown else 0
+        target = shown[max(0, min(len(shown) - 1, position + by))]
+        self.cursor_key = self.outline.rows[target].key
+        if not extend:
+            self.anchor_key = self.cursor_key
+        self.show()
+        self._scroll_to_cursor()
+
+    def operate_blocks(self, operation: str) -> None:
+        """An outline key on the selected blocks (one undo step each)."""
+        if self.session is None:
+            return
+        outline = self.outline
+        first, last = self.selected_rows()
+        select: int | None = None
+        if operation == "delete":
+            select = outline.delete_blocks(first, last)
+            if select < 0 or not any(not r.pre for r in outline.rows):
+                outline.rows.append(blank_row())
+                select = len(outline.rows) - 1
+        elif operation in ("indent", "outdent", "move_up", "move_down"):
+            act = {"indent": outline.indent_blocks, "outdent": outline.outdent_blocks,
+                   "move_up": outline.move_blocks_up, "move_down": outline.move_blocks_down}[operation]
+            before = list(outline.rows)
+            act(first, last)
+            if outline.rows == before:
+                self.app.bell()  # not a run of sibling blocks, or nowhere to go
+                return
+        elif operation == "marker":
+            outline.cycle_markers(first, last, self.cycle)
+        elif operation in ("collapse", "expand"):
+            for k in range(first, last + 1):
+                outline.toggle_collapsed(k, operation == "collapse")
+            if self.cursor not in outline.visible() or (self.anchor_key is not None and
+                                                         outline.index_of(self.anchor_key) not in outline.visible()):
+                select = first
+        elif operation in ("undo", "redo"):
+            moved = outline.undo(first) if operation == "undo" else outline.redo(first)
+            if moved is None:
+                self.app.bell()
+                return
+            select = min(moved, len(outline.rows) - 1)
+        elif operation == "open_link":
+            link = first_link(outline.rows[self.cursor].content)
+            if link is None:
+                self.notify("no link in this block", timeout=3)
+            else:
+                self.follow_link(link.kind, link.target)
+            return
+        if select is not None:
+            self.cursor_key = self.anchor_key = outline.rows[select].key
+        self.show()
+        self._scroll_to_cursor()
+        self.schedule_save()
+
+    def typed_while_selecting(self) -> None:
+        """A printable key while blocks are selected changes nothing; say once how to type."""
+        if not self._hint_shown:
+            self._hint_shown = True
+            self.notify("a block is selected: Enter edits it (Esc selects again)", timeout=4)
 
     # -- completion ------------------------------------------------------------------------
     def _update_completion(self) -> None:
@@ -368,6 +565,12 @@ class OutlineView(VerticalScroll):
             options.add_options(names)
             options.highlighted = 0
         options.display = bool(names)
+
+    def catch_up(self) -> None:
+        """Bring the outline and the completion list up to the editor's text now."""
+        if self.sync_editor():
+            self.schedule_save()
+            self._update_completion()
 
     def completion_key(self, key: str) -> bool:
         """Keys for the completion list while it is open; True when the key was used."""
@@ -445,6 +648,8 @@ class OutlineView(VerticalScroll):
             rows.append(blank_row())
         target = _same_row(old, [r.content for r in rows], cursor)
         self.cursor_key = rows[target].key
+        if self.selecting:
+            self.anchor_key = self.cursor_key
         session.outline.collapsed |= {r.key for r in rows if r.content in collapsed_contents}
         self.show(column=None)
         if self.editor.text.count("\n") >= location[0]:
