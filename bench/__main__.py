@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [reader|linear|index|embed|agent|tui|write]` (or `make bench`) prints tables.
+"""Benchmarks: `python -m bench [reader|linear|index|embed|agent|tui|write|soak]` (or `make bench`) prints tables.
 
 The reader benchmark:
 
@@ -55,7 +55,9 @@ def time_mldoc(root: Path, module_dir: Path) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", choices=["all", "reader", "linear", "index", "embed", "agent", "tui", "write"], default="all")
+    parser.add_argument("what", nargs="?", choices=["all", "reader", "linear", "index", "embed", "agent", "tui", "write", "soak"],
+                        default="all")
+    parser.add_argument("--minutes", type=float, default=5.0, help="soak: how long to play random key bursts")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mldoc", type=Path, help="folder of the mldoc npm package, to compare against")
     args = parser.parse_args(argv)
@@ -91,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         write_race.main([])
+    if args.what in ("all", "soak"):
+        from bench import key_soak
+
+        print()
+        key_soak.main(["--minutes", str(args.minutes)])
     return 0
 
 

@@ -24,6 +24,9 @@ clock every process shares:
   app's process) answers. First token: the answer pane first shows answer text;
   answer: it shows the sources; both counted from the Enter.
 
+* under load: the demo-graph runs again while one busy process per core competes for the CPU
+  (at least 50 keys each), key p95 and max.
+
 Graphs: the demo graph (this repository) and a synthetic graph of ~100,000 blocks
 (:func:`bench.synthetic.write_graph`, the size :mod:`bench.index_bench` uses), each
 indexed once beforehand. The index and today's journal are put back before every
@@ -32,7 +35,9 @@ run, so every run starts from the same state.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -42,7 +47,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from bench.synthetic import write_graph
 from notegraph.notebook import Notebook
@@ -369,6 +374,39 @@ def print_ask(runs: list[AskRun]) -> None:
           "\neditor (F2) from just after the Enter until the answer is done, sent → typed; p95 / max of them")
 
 
+@contextlib.contextmanager
+def cpu_hogs(count: int) -> Iterator[None]:
+    """``count`` processes busy on the CPU (a second program, or the app's own embedding elsewhere)."""
+    stop = multiprocessing.Event()
+    hogs = [multiprocessing.Process(target=_hog, args=(stop,), daemon=True) for _ in range(count)]
+    for process in hogs:
+        process.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for process in hogs:
+            process.join()
+
+
+def _hog(stop: Any) -> None:
+    while not stop.is_set():
+        sum(i * i for i in range(50_000))
+
+
+def print_loaded(idle: list[Run], busy: list[Run], hogs: int) -> None:
+    header = f"{'demo graph':<28}{'first paint s':>15}{'keys':>7}{'p95 key ms':>12}{'max key ms':>12}"
+    print(header)
+    print("-" * len(header))
+    for label, runs in (("idle machine", idle), (f"{hogs} busy processes", busy)):
+        keys = [k for r in runs for k, _ in r.keys]
+        paint = [r.paint for r in runs]
+        print(f"{label:<28}{f'{statistics.median(paint):.2f} / {max(paint):.2f}':>15}{len(keys):>7}"
+              f"{_p95_ms(keys):>12}{_max_ms(keys):>12}")
+    print(f"\nthe same runs as above on the demo graph, and again while {hogs} processes keep every core busy;"
+          "\nkeys sent → typed in the journal editor (key to screen), from first paint until the watcher is live")
+
+
 def main(repeats: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -378,6 +416,9 @@ def main(repeats: int = 3) -> None:
         write_graph(synthetic, files=SYNTHETIC_FILES)
         subjects = [prepare("demo graph", demo), prepare("synthetic graph", synthetic)]
         results = [(s, [measure(s) for _ in range(repeats)]) for s in subjects]
+        hogs = os.cpu_count() or 2
+        with cpu_hogs(hogs):
+            loaded = [measure(subjects[0], min_keys=50) for _ in range(repeats)]
         embedded = prepare("demo graph", demo, embed=True)
         asks = [measure_ask(embedded) for _ in range(repeats)]
     header = (f"{'graph':<16}{'blocks':>8}{'first paint s':>15}{'index synced s':>16}{'watcher live s':>16}"
@@ -397,6 +438,8 @@ def main(repeats: int = 3) -> None:
     print(f"\nseconds from spawning a fresh process (interpreter start: {startup:.2f} s), median / max of {repeats} runs;"
           "\n120x40 headless, watcher on, index built beforehand; keys: one \"x\" every 20 ms from first paint until the"
           "\nwatcher is live (at least 10), sent → typed in the journal editor, max (count) before / after watcher live")
+    print()
+    print_loaded(results[0][1], loaded, hogs)
     print()
     print_ask(asks)
 
