@@ -530,7 +530,9 @@ class OutlineView(VerticalScroll):
             if moved is None:
                 self.app.bell()
                 return
-            select = min(moved, len(outline.rows) - 1)
+            if not any(not r.pre for r in outline.rows):
+                outline.rows.append(blank_row())
+            select = max(0, min(moved, len(outline.rows) - 1))
         elif operation == "open_link":
             link = first_link(outline.rows[self.cursor].content)
             if link is None:
