@@ -289,3 +289,16 @@ def test_the_search_mode_is_visible_and_switches_with_the_arrow_keys(demo: Noteb
             shown = [str(item.query_one("Static").render()) for item in app.main_query_one("#search-results").children]
             assert any("ship a dark theme?" in text for text in shown), shown  # spaces kept around a match
     asyncio.run(scenario())
+
+
+@app_test
+async def test_escape_then_a_letter_read_by_the_terminal_as_alt_letter_still_selects(demo: Notebook) -> None:
+    """Esc and x typed fast reach a terminal app as one key, alt+x."""
+    path = demo.root / DAY
+    before = path.read_bytes()
+    async with started(demo) as (app, pilot):
+        await burst(pilot, "alt+x", "y", "enter")
+        view = journal(app)
+        assert not view.selecting and app.focused is view.editor  # Enter edits again
+        view.flush()
+    assert path.read_bytes() == before

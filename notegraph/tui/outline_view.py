@@ -89,6 +89,13 @@ class BlockInput(OrderedKeys, TextArea):
             event.stop()
             event.prevent_default()
             self.view.operate("split")
+        elif event.key.startswith("alt+") and len(event.key) == len("alt+x"):
+            # A terminal sends Esc followed at once by a letter as Alt+letter: typed fast, Esc then
+            # x arrives as alt+x. Read it as what was typed: Esc selects, the letter changes nothing.
+            event.stop()
+            event.prevent_default()
+            self.view.select()
+            self.view.typed_while_selecting()
         # else: OrderedKeys runs the key's bindings now, then the text area types it
 
     def _pair(self, typed: str | None) -> bool:
