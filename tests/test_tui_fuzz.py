@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from notegraph.notebook import Notebook
 from notegraph.tui import survive
 from notegraph.tui.app import NotegraphApp
+from notegraph.tui import outline_view
 from notegraph.tui.outline_view import OutlineView
 from tests.waiting import burst, settle
 
@@ -84,6 +85,11 @@ async def play(root: Path, bursts: list[list[str]], *, slowly: bool,
     With ``timings``, how long each burst took to be handled is appended to it."""
     notebook = make_graph(root)
     errors_before = len(survive.RECORDED)
+    saved_delay = outline_view.SAVE_DELAY
+    # Saves only where the keys put them (leaving a page or a day) and at the end, never by the
+    # timer: a page created by a save while it held a letter that was later undone would
+    # otherwise differ with the machine's speed, not with the order of the keys.
+    outline_view.SAVE_DELAY = 3600.0
     app = NotegraphApp(notebook, watch=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -105,6 +111,7 @@ async def play(root: Path, bursts: list[list[str]], *, slowly: bool,
             state += (view.session.file.rel if view.session else None, view.selecting, view.editor.text,
                       view.editor.cursor_location if not view.selecting else view.selected_rows())
     notebook.close()
+    outline_view.SAVE_DELAY = saved_delay
     state += tuple(f"{type(e).__name__}: {e}" for e in survive.RECORDED[errors_before:])  # bugs met in handlers
     files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.md"))}
     return files, state
