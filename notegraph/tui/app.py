@@ -875,7 +875,13 @@ class NotegraphApp(App[None]):
         if focus:
             focus_now(self.main_query_one(focus, Input))
         elif tab in ("journal", "page"):
-            focus_now(self.main_query_one(f"#{tab}-outline", OutlineView).typing_place)
+            view = self.main_query_one(f"#{tab}-outline", OutlineView)
+            if view.session is None:  # no page opened yet: nothing to type into
+                self.main_query_one("#page-title", Label).update(
+                    "No page open: Ctrl+O on a link or tag, or Enter on a search result or an Ask source")
+                self.set_focus(None)
+            else:
+                focus_now(view.typing_place)
         if tab == "search":
             self.fill_tag_tree()
 

@@ -230,6 +230,10 @@ class OutlineView(VerticalScroll):
         self._completing: Completing | None = None
         self._last_error = ""
 
+    def on_mount(self) -> None:
+        if self.session is None:  # nothing to edit until a file is opened: nothing to focus either
+            self.query_one("#editor-row").display = False
+
     def compose(self) -> Any:
         yield RowsText("", classes="rows", id="above")
         with Horizontal(id="editor-row"):
@@ -385,6 +389,8 @@ class OutlineView(VerticalScroll):
 
     def step(self, by: int, column: int = 0) -> None:
         """Move the cursor to the previous/next visible block."""
+        if self.session is None:
+            return
         self.sync_editor()
         shown = self.outline.visible()
         position = shown.index(self.cursor) if self.cursor in shown else 0
