@@ -398,7 +398,7 @@ def print_loaded(idle: list[Run], busy: list[Run], hogs: int) -> None:
     header = f"{'demo graph':<28}{'first paint s':>15}{'keys':>7}{'p95 key ms':>12}{'max key ms':>12}"
     print(header)
     print("-" * len(header))
-    for label, runs in (("idle machine", idle), (f"{hogs} busy processes", busy)):
+    for label, runs in (("no extra load", idle), (f"+ {hogs} busy processes", busy)):
         keys = [k for r in runs for k, _ in r.keys]
         paint = [r.paint for r in runs]
         print(f"{label:<28}{f'{statistics.median(paint):.2f} / {max(paint):.2f}':>15}{len(keys):>7}"
