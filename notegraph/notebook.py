@@ -124,7 +124,9 @@ class Notebook:
         self.graph = graph
         self.settings = settings or load_settings()
         self.index_path, self._index_owned = index_location(graph.root, self.settings, index_path)
-        self._store: Store | None = None
+        self._local = threading.local()  # .store: this thread's connection to the index
+        self._opened: list[tuple[threading.Thread, Store]] = []
+        self._opened_lock = threading.Lock()
         self._embedder = embedder
         self._vectors = VectorCache()
         self.ranking: Ranking = DEFAULT_RANKING
@@ -143,18 +145,34 @@ class Notebook:
     # -- the index ------------------------------------------------------------------------
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = self._open_store()
-        return self._store
+        """This thread's connection to the index. Threads never share one: the app's thread
+        workers (status counts, search, Ask) outlive the app, and a connection closed under
+        another thread's running statement crashes the interpreter (it did, in CI)."""
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = self._open_store()
+            with self._opened_lock:
+                self._opened.append((threading.current_thread(), store))
+        return store
 
     def _open_store(self) -> Store:
-        """A connection of its own to the index (one per thread)."""
+        """A connection of its own to the index."""
         return Store(self.index_path, self.graph.root, owned=self._index_owned)
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        """Close the index connections of this thread and of threads that have ended. One a live
+        thread still holds is left to it (it may be mid-statement) and closed by a later close()
+        once that thread has ended, or by the garbage collector; every thread opens afresh."""
+        me = threading.current_thread()
+        with self._opened_lock:
+            still_held = []
+            for thread, store in self._opened:
+                if thread is me or not thread.is_alive():
+                    store.close()
+                else:
+                    still_held.append((thread, store))
+            self._opened = still_held
+        self._local = threading.local()
 
     def index(self, *, rebuild: bool = False, progress: Progress | None = None,
               cancel: threading.Event | None = None, only: set[str] | None = None) -> IndexReport:
@@ -181,10 +199,10 @@ class Notebook:
 
     def recover_index(self, exc: sqlite3.DatabaseError) -> bool:
         """After a SQLite error from the index: if the file is damaged, start it afresh and say so (True)."""
-        if self._store is None or not is_damage(exc):
+        if getattr(self._local, "store", None) is None or not is_damage(exc):
             return False
         self._vectors = VectorCache()
-        self._store.reset(f"it is damaged ({exc})")
+        self.store.reset(f"it is damaged ({exc})")
         return True
 
     def fresh(self) -> IndexReport:

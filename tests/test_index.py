@@ -200,3 +200,39 @@ def test_missing_graph_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(GraphNotFoundError) as excinfo:
         Notebook.open(tmp_path / "nope")
     assert excinfo.value.hint
+
+
+def test_closing_the_notebook_while_a_thread_queries_leaves_that_thread_its_connection(tmp_path: Path) -> None:
+    """The app's thread workers (status counts, search) outlive the app: closing the notebook
+    under their running statement crashed the interpreter once (CI, a segfault in counts())."""
+    import threading
+
+    notebook = Notebook.open(copy_demo(tmp_path / "graph"), index=tmp_path / "i.db")
+    notebook.index()
+    blocks = notebook.store.counts()["blocks"]
+    inside, go_on = threading.Event(), threading.Event()
+    held: list[Store] = []
+    result: list[int] = []
+
+    def hold(value: int) -> int:
+        inside.set()
+        go_on.wait(30)
+        return value
+
+    def count_slowly() -> None:
+        store = notebook.store
+        held.append(store)
+        store.db.conn.create_function("hold", 1, hold)
+        result.append(store.db.execute("SELECT sum(hold(1)) FROM blocks").fetchone()[0])
+
+    worker = threading.Thread(target=count_slowly)
+    worker.start()
+    assert inside.wait(30)
+    notebook.close()  # mid-statement in the worker: its connection must stay open
+    go_on.set()
+    worker.join(30)
+    assert result == [blocks]
+    assert held[0] is not notebook.store  # this thread opened afresh after close()
+    notebook.close()  # the worker has ended: its connection is closed now
+    with pytest.raises(sqlite3.ProgrammingError):
+        held[0].db.execute("SELECT 1")
