@@ -29,6 +29,7 @@ from textual.screen import ModalScreen
 from textual.widgets import (Footer, Input, Label, ListItem, ListView, Markdown, Static, TabbedContent, TabPane,
                              Tree)
 
+from notegraph.editor.session import EditSession
 from notegraph.errors import NotegraphError
 from notegraph.journal import page_file_for
 from notegraph.notebook import Notebook
@@ -39,7 +40,8 @@ from notegraph.tui.hooks import palette_actions
 from notegraph.tui import survive
 from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
-from notegraph.tui.keys import KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTree, focus_now
+from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTree, focus_now,
+                                 shown)
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
 
@@ -267,6 +269,11 @@ class NotegraphApp(App[None]):
         while self._keys.held and not self._keys.busy(self):
             key = self._keys.held.pop(0)
             focused = self.focused
+            if focused is not None and not shown(focused):
+                # On a tab just hidden: Textual lets go of it at its next layout pass, later than
+                # this key. Let go now, as typing slowly would have found it.
+                self.screen.set_focus(None)
+                focused = None
             if isinstance(focused, OrderedKeys):
                 self._keys.sent(key, focused)
                 focused._forward_event(key)
@@ -552,14 +559,8 @@ class NotegraphApp(App[None]):
         row = None
         if line is not None:
             row = next((i for i, b in enumerate(session.base.blocks) if b.line == line), None)
-        self.main_query_one(TabbedContent).active = "page"
-        view = self.main_query_one("#page-outline", OutlineView)
-        if not view.open(session, row, select=any(not r.pre and r.content.strip() for r in session.outline.rows)):
-            return
-        self.shown_page = rel
-        self.main_query_one("#page-title", Label).update(session.base.name)
-        focus_now(view.typing_place)
-        self.show_references()
+        self._show_in_page_tab(session, session.base.name, row,
+                               select=any(not r.pre and r.content.strip() for r in session.outline.rows))
 
     def open_page(self, name: str) -> None:
         try:
@@ -572,16 +573,22 @@ class NotegraphApp(App[None]):
         if info is not None and info.journal_day:
             self.go_to_day(info.journal_day)
             return
-        # A page that is only linked so far: show it empty; the file appears when you type.
-        session = self.notebook.edit_file(page_file_for(self.notebook.graph, name).rel)
+        # A page that is only linked so far: show it empty, editing; the file appears when you type.
+        self._show_in_page_tab(self.notebook.edit_file(page_file_for(self.notebook.graph, name).rel), name)
+
+    def _show_in_page_tab(self, session: EditSession, title: str, row: int | None = None, *,
+                          select: bool = False) -> None:
+        """Show the Page tab with ``session`` open in it, and give it the focus at once. When the
+        page open there has text that could not be saved, it stays (the view says why) and takes
+        the focus: the editor left behind on the hidden tab would otherwise keep taking keys
+        until Textual's next layout pass."""
         self.main_query_one(TabbedContent).active = "page"
         view = self.main_query_one("#page-outline", OutlineView)
-        if not view.open(session):
-            return
-        self.shown_page = session.file.rel
-        self.main_query_one("#page-title", Label).update(name)
-        focus_now(view.editor)  # typing creates the page
-        self.show_references()
+        if view.open(session, row, select=select):
+            self.shown_page = session.file.rel
+            self.main_query_one("#page-title", Label).update(title)
+            self.show_references()
+        focus_now(view.typing_place)
 
     def show_references(self) -> None:
         view = self.main_query_one("#page-outline", OutlineView)

@@ -99,6 +99,11 @@ async def run_bindings_now(widget: Widget, event: events.Key) -> bool:
     return bool(handled)
 
 
+def shown(widget: Widget) -> bool:
+    """Whether ``widget`` and everything around it is displayed (not on a hidden tab)."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
 def focus_now(widget: Widget) -> None:
     """Give ``widget`` the focus at once (rule 2); the next key goes to it."""
     try:
