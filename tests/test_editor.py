@@ -311,3 +311,17 @@ def test_any_edit_sequence_saves_as_exactly_the_rows_and_keeps_untouched_bytes(t
     # a block left as it was is written with its exact bytes, wherever it moved
     if ("a1 [[link]]\ncontinued", 2) in shape(o):
         assert b"\t- a1 [[link]]\n\t  continued\n" in data + b"\n"
+
+
+def test_a_leading_space_typed_and_removed_saves_each_time(tmp_path: Path) -> None:
+    """``-  one`` holds `` one`` (Logseq strips the bullet and one space): the writer took every
+    space after the bullet as the prefix, so the next edit read back with an extra space and the
+    save was refused — the user's text stayed unsaved."""
+    session = session_for(tmp_path, b"- one\n-   three\n")
+    for typed, file in ((" one", b"-  one\n-  one\n"), ("one", b"- one\n- one\n"),
+                        ("  x", b"-   x\n-   x\n")):
+        session.outline.set_content(0, typed)
+        session.outline.set_content(1, typed)
+        session.save()
+        assert session.file.path.read_bytes() == file
+        assert [b.content for b in parse_text(session.file.rel, file.decode(), GraphConfig()).blocks] == [typed] * 2

@@ -22,7 +22,9 @@ from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.page import parse_text
 from notegraph.model import Block, Page
 
-_BULLET_PREFIX = re.compile(r"[ \t]*-(?:[ \t]+|(?=\r?\n)|$)")
+# A bullet and the one whitespace character after it: the reader takes the rest as content
+# ("-  x" holds " x"), so new text written after this prefix reads back as typed.
+_BULLET_PREFIX = re.compile(r"[ \t]*-(?:[ \t]|(?=\r?\n)|$)")
 
 
 def render(page: Page) -> bytes:
