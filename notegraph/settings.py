@@ -111,7 +111,15 @@ def looks_like_graph(path: Path) -> bool:
 def resolve_graph_path(arg: str | os.PathLike[str] | None, settings: Settings) -> Path:
     """The graph folder: the argument, else ``$NOTEGRAPH_GRAPH``, the config file, or the current folder."""
     if arg:
-        return Path(arg).expanduser()
+        path = Path(arg).expanduser()
+        if path.is_dir() and not looks_like_graph(path):
+            # `notegraph ~/notes/journals`: a graph's own folder would be opened as an empty graph.
+            graph = path.resolve().parent
+            if looks_like_graph(graph) and path.resolve().name in ("journals", "pages", "logseq", "assets",
+                                                                 "whiteboards", "draws"):
+                raise GraphNotFoundError(f"{arg} is a folder inside the graph {graph}, not a graph itself",
+                                         f"pass the graph folder: `notegraph {graph}`")
+        return path
     if settings.graph:
         return settings.graph
     cwd = Path.cwd()

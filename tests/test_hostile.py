@@ -443,3 +443,45 @@ def test_a_bug_is_one_line_and_a_crash_file_not_a_traceback(graph: Graph, tmp_pa
     assert "ZeroDivisionError" in done.stderr and "bug in notegraph" in done.stderr
     [report] = (Path(graph.env["NOTEGRAPH_CACHE_DIR"]) / "crashes").iterdir()
     assert "Traceback" in report.read_text() and "1 / 0" in report.read_text()
+
+
+# -- one way to name the graph -------------------------------------------------------------------
+
+def test_every_command_takes_dash_g_plugins_included(graph: Graph) -> None:
+    """Scripts pass -g to every command; a plugin's command gets it from the host."""
+    listed = graph.run("--help")
+    names = [line.split()[0] for line in listed.stdout.split("Commands:", 1)[1].splitlines() if line.strip()]
+    assert {"links", "predictions", "search", "tags", "models", "plugins", "check"} <= set(names)
+
+    def takes_graph_option(*command: str) -> bool:
+        return "-g, --graph" in graph.run(*command, "--help").stdout
+
+    for name in names:
+        if name == "report":
+            assert takes_graph_option("report", "sprint")
+        else:
+            assert takes_graph_option(name), name
+    elsewhere = graph.root.parent / "elsewhere"
+    elsewhere.mkdir()
+    by_option = graph.run("links", "-g", str(graph.root), cwd=elsewhere)
+    by_argument = graph.run("links", str(graph.root), cwd=elsewhere)
+    assert by_option.returncode == 0 and by_option.stdout == by_argument.stdout and "github.com" in by_option.stdout
+    assert graph.run("predictions", "-g", str(graph.root), cwd=elsewhere).stdout.strip()
+
+
+def test_graph_as_argument_or_option_and_the_summary_inside_a_graph(graph: Graph) -> None:
+    assert graph.run("tags", str(graph.root)).stdout == graph.run("tags", "-g", str(graph.root)).stdout
+    summary = graph.run("--summary")  # the README's command, run inside the graph
+    assert summary.returncode == 0 and f"graph    {graph.root}" in summary.stdout
+    assert graph.run("check", "-g", str(graph.root)).returncode == 0
+    other = graph.root.parent / "other"
+    other.mkdir()
+    both = graph.run("check", str(graph.root), "-g", str(other))
+    assert both.returncode == 2 and "two graphs given" in both.stderr
+
+
+def test_a_graphs_own_folder_is_not_opened_as_a_graph(graph: Graph) -> None:
+    """`notegraph journals` from inside the graph opened an empty graph of 0 pages."""
+    result = graph.run("-g", "journals", "--summary")
+    refused(result, 2)
+    assert f"pass the graph folder: `notegraph {graph.root}`" in result.stderr

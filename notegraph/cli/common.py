@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 import click
 
@@ -20,6 +22,50 @@ graph_argument = click.argument("graph", required=False, type=click.Path(file_ok
 def graph_option(fn: F) -> F:
     return click.option("-g", "--graph", "graph_opt", type=click.Path(),
                         help="Graph folder (default: $NOTEGRAPH_GRAPH, the config file, or the current folder).")(fn)
+
+
+def graph_argument_or_option(fn: F) -> F:
+    """``[GRAPH]`` or ``-g/--graph GRAPH``, for commands whose only argument is the graph: the
+    callback gets one ``graph``. Both at once must name the same folder."""
+
+    @functools.wraps(fn)
+    def with_graph(*args: Any, graph: str | None = None, graph_opt: str | None = None, **kwargs: Any) -> Any:
+        if graph and graph_opt and Path(graph).resolve() != Path(graph_opt).resolve():
+            raise click.UsageError(f"two graphs given: {graph} and --graph {graph_opt}; give one")
+        return fn(*args, graph=graph_opt or graph, **kwargs)
+
+    return cast(F, graph_argument(graph_option(with_graph)))
+
+
+def give_graph_option(command: click.Command) -> None:
+    """A plugin's command takes ``-g/--graph`` like ours, whatever the plugin declared: the host adds
+    the option when the command lacks it. The graph reaches the command as its ``graph``
+    parameter when it has one (the usual ``[GRAPH]`` argument) and as ``$NOTEGRAPH_GRAPH``, which
+    ``Notebook.open()`` reads when given no path."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            give_graph_option(sub)
+        return
+    if command.callback is None or any({"-g", "--graph"} & set(p.opts) for p in command.params):
+        return
+    takes_graph = any(p.name == "graph" for p in command.params)
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def with_graph(*args: Any, host_graph: str | None = None, **kwargs: Any) -> Any:
+        if host_graph:
+            given = kwargs.get("graph")
+            if given and Path(given).resolve() != Path(host_graph).resolve():
+                raise click.UsageError(f"two graphs given: {given} and --graph {host_graph}; give one")
+            if takes_graph:
+                kwargs["graph"] = host_graph
+            os.environ["NOTEGRAPH_GRAPH"] = host_graph
+        return callback(*args, **kwargs)
+
+    command.callback = with_graph
+    command.params.append(click.Option(["-g", "--graph", "host_graph"], type=click.Path(),
+                                       help="Graph folder (default: $NOTEGRAPH_GRAPH, the config file, "
+                                            "or the current folder)."))
 
 
 def index_option(fn: F) -> F:

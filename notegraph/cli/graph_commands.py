@@ -10,14 +10,14 @@ from typing import TextIO
 
 import click
 
-from notegraph.cli.common import graph_argument, open_notebook
+from notegraph.cli.common import graph_argument_or_option, open_notebook
 from notegraph.errors import NotegraphError
 from notegraph.logseq.export import page_record
 from notegraph.notebook import Notebook
 
 
 @click.command("open")
-@graph_argument
+@graph_argument_or_option
 @click.option("--summary", is_flag=True, help="Print an overview of the graph instead of opening the app.")
 def open_graph(graph: str | None, summary: bool) -> None:
     """Open GRAPH in the terminal app (or print an overview with --summary, or when not in a terminal)."""
@@ -50,7 +50,7 @@ def print_summary(notebook: Notebook) -> None:
 
 
 @click.command("export")
-@graph_argument
+@graph_argument_or_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True,
               help="Output format: one JSON object per file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
@@ -98,7 +98,7 @@ def _export(notebook: Notebook, output: TextIO, strict: bool) -> None:
 
 
 @click.command("check")
-@graph_argument
+@graph_argument_or_option
 @click.option("-v", "--verbose", is_flag=True, help="List every file, not only the ones with problems.")
 def check(graph: str | None, verbose: bool) -> None:
     """Tell whether notegraph can safely edit GRAPH: every file must read back byte for byte.

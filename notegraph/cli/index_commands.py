@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from notegraph.cli.common import graph_argument, graph_option, index_option, open_notebook
+from notegraph.cli.common import graph_argument_or_option, index_option, open_notebook
 from notegraph.index.embedding import EmbedReport
 from notegraph.index.executor import IndexReport
 from notegraph.notebook import Notebook
@@ -27,14 +27,13 @@ def describe(report: IndexReport) -> str:
 
 
 @click.command("index")
-@graph_argument
-@graph_option
+@graph_argument_or_option
 @index_option
 @click.option("--rebuild", is_flag=True, help="Forget the index and read every file again.")
 @click.option("--no-embed", is_flag=True, help="Skip embedding (semantic search sees only what is embedded).")
-def index(graph: str | None, graph_opt: str | None, index_path: str | None, rebuild: bool, no_embed: bool) -> None:
+def index(graph: str | None, index_path: str | None, rebuild: bool, no_embed: bool) -> None:
     """Bring the index of GRAPH up to date (only changed files are read again), then embed changed blocks."""
-    notebook = open_notebook(graph or graph_opt, index_path)
+    notebook = open_notebook(graph, index_path)
     stderr = sys.stderr
     if stderr.isatty():
         bar: Any = click.progressbar(length=1, label="indexing", file=stderr, show_pos=True)
@@ -84,13 +83,12 @@ def embed_with_progress(notebook: Notebook) -> EmbedReport:
 
 
 @click.command("watch")
-@graph_argument
-@graph_option
+@graph_argument_or_option
 @index_option
 @click.option("--no-embed", is_flag=True, help="Do not embed changed blocks in the background.")
-def watch(graph: str | None, graph_opt: str | None, index_path: str | None, no_embed: bool) -> None:
+def watch(graph: str | None, index_path: str | None, no_embed: bool) -> None:
     """Keep the index of GRAPH live: re-index files as they change (and embed them), until Ctrl-C."""
-    notebook = open_notebook(graph or graph_opt, index_path)
+    notebook = open_notebook(graph, index_path)
     first = notebook.index()
     click.echo(f"indexed {notebook.root}: {describe(first)}")
     stop = threading.Event()

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from notegraph import __version__
-from notegraph.cli.common import forget_opened, opened_index, recover_damaged_index
+from notegraph.cli.common import forget_opened, give_graph_option, opened_index, recover_damaged_index
 from notegraph.errors import NotegraphError
 from notegraph.store import index_problem
 
@@ -26,13 +26,18 @@ EXIT_BUG = 70
 """A bug in notegraph (sysexits' EX_SOFTWARE): the traceback goes to a file, not the terminal."""
 
 
+_GROUP_OPTIONS = {"-h", "--help", "--version"}
+
+
 class _GraphDefaultGroup(click.Group):
     """A group where an unknown first word is the GRAPH of the default ``open`` command."""
 
     default_command = "open"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and not args[0].startswith("-")):
+        # `notegraph`, `notegraph GRAPH`, `notegraph --summary`, `notegraph -g GRAPH`: all `open`.
+        # Only the group's own options (--help, --version) stay with the group.
+        if not args or (args[0] not in self.commands and args[0] not in _GROUP_OPTIONS):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -113,6 +118,9 @@ def _register_plugins() -> None:
         if cli.commands.get(name) is not command:
             cli.add_command(command)
             click.echo(f"warning: a plugin tried to replace `notegraph {name}`; kept the built-in", err=True)
+    for name, command in cli.commands.items():
+        if name not in builtin:
+            give_graph_option(command)
     for warning in host.take_warnings():
         click.echo(f"warning: {warning}", err=True)
 

@@ -6,15 +6,24 @@ import json
 
 import click
 
+from notegraph.cli.common import graph_option, open_notebook
+
 from notegraph.errors import NotegraphError
 from notegraph.llm.choose import choose_llm, statuses
 from notegraph.settings import load_settings
 
 
 @click.command("models")
+@graph_option
 @click.option("--json", "as_json", is_flag=True, help="Print the statuses as JSON.")
-def models(as_json: bool) -> None:
-    """Show the language models notegraph can use and the one it will use."""
+def models(graph_opt: str | None, as_json: bool) -> None:
+    """Show the language models notegraph can use and the one it will use.
+
+    Models and plugins are the same for every graph: -g is taken (every command takes it) and
+    only checked to be a graph.
+    """
+    if graph_opt:
+        open_notebook(graph_opt)
     settings = load_settings()
     rows = statuses(settings.llm or "auto", settings.ollama_model)
     try:

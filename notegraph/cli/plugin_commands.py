@@ -6,14 +6,23 @@ import json
 
 import click
 
+from notegraph.cli.common import graph_option, open_notebook
+
 from notegraph.plugins import REPOSITORY_PLUGINS
 from notegraph.settings import load_settings
 
 
 @click.command("plugins")
+@graph_option
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per plugin")
-def plugins_command(as_json: bool) -> None:
-    """List plugins: where each came from, the hooks it implements, and why one is switched off."""
+def plugins_command(graph_opt: str | None, as_json: bool) -> None:
+    """List plugins: where each came from, the hooks it implements, and why one is switched off.
+
+    Models and plugins are the same for every graph: -g is taken (every command takes it) and
+    only checked to be a graph.
+    """
+    if graph_opt:
+        open_notebook(graph_opt)
     from notegraph.plugins import plugin_host
 
     settings = load_settings()

@@ -9,6 +9,7 @@ import click
 
 from notegraph.cli.common import (
     filter_options,
+    graph_argument_or_option,
     graph_option,
     index_option,
     make_filters,
@@ -97,16 +98,16 @@ def similar(block: str, graph_opt: str | None, index_path: str | None, tags: tup
 
 
 @click.command("tags")
-@graph_option
+@graph_argument_or_option
 @index_option
 @click.option("--tree", is_flag=True, help="Show namespaces as a tree, with totals for each subtree.")
 @filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print {tag: count} as JSON.")
-def tags_command(graph_opt: str | None, index_path: str | None, tree: bool, tags: tuple[str, ...],
+def tags_command(graph: str | None, index_path: str | None, tree: bool, tags: tuple[str, ...],
                  exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
                  since: str | None, from_: str | None, to: str | None, as_json: bool) -> None:
-    """List the #tags of the graph with how many blocks carry each."""
-    notebook = open_fresh(graph_opt, index_path)
+    """List the #tags of GRAPH with how many blocks carry each."""
+    notebook = open_fresh(graph, index_path)
     counts = notebook.tag_counts(make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to))
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False))
@@ -159,19 +160,19 @@ def backlinks_command(page: str, graph_opt: str | None, index_path: str | None, 
 
 
 @click.command("tasks")
-@graph_option
+@graph_argument_or_option
 @index_option
 @filter_options
 @click.option("-a", "--all", "show_all", is_flag=True, help="Include DONE and CANCELED tasks.")
 @click.option("-n", "--limit", default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per task.")
-def tasks_command(graph_opt: str | None, index_path: str | None, tags: tuple[str, ...], exact_tag: bool,
+def tasks_command(graph: str | None, index_path: str | None, tags: tuple[str, ...], exact_tag: bool,
                   pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...], since: str | None,
                   from_: str | None, to: str | None, show_all: bool, limit: int, as_json: bool) -> None:
     """Tasks, open ones (TODO/DOING/LATER/NOW/WAITING) unless --marker or --all says otherwise."""
     from notegraph.search import ALL_MARKERS
 
-    notebook = open_fresh(graph_opt, index_path)
+    notebook = open_fresh(graph, index_path)
     if show_all and not markers:
         markers = ALL_MARKERS
     filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
