@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", nargs="?", choices=["all", "reader", "linear", "index", "embed", "agent", "tui", "write", "soak"],
                         default="all")
     parser.add_argument("--minutes", type=float, default=5.0, help="soak: how long to play random key bursts")
+    parser.add_argument("--hogs", type=int, default=None, help="soak: CPU hogs beside it (default: one per core)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mldoc", type=Path, help="folder of the mldoc npm package, to compare against")
     args = parser.parse_args(argv)
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import key_soak
 
         print()
-        key_soak.main(["--minutes", str(args.minutes)])
+        key_soak.main(["--minutes", str(args.minutes), *(["--hogs", str(args.hogs)] if args.hogs is not None else [])])
     return 0
 
 
