@@ -127,6 +127,10 @@ async def play(root: Path, bursts: list[list[str]], *, slowly: bool,
                  ["shift+down", "left"], ["backspace", "x"],
                  ["ctrl+o", "alt+up", "ctrl+o", "alt+up", "tab", "shift+enter", "tab", "#", "end", "shift+enter"],
                  ["alt+down", "f2", "backspace", "shift+enter", "[", "#", "shift+tab", "tab", "ctrl+o", "backspace"]])
+# Ctrl+O to a page, then Alt+Left to the day before: Textual's own "a pane got the focus"
+# message, handled after both, showed the page again and hid the journal's editor.
+@example(bursts=[["escape", "shift+up", "f2"], ["ctrl+o", "alt+left", "x", "shift+tab"], ["]", "delete", "ctrl+y"],
+                 ["alt+up", "b", "left", "shift+enter", "ctrl+o", "ctrl+up", "ctrl+up"]])
 def test_keys_in_bursts_on_a_busy_machine_end_as_typed_slowly(tmp_path: Path, bursts: list[list[str]]) -> None:
     os.environ["NOTEGRAPH_TODAY"] = "2026-11-20"
     slow_files, slow_state = asyncio.run(play(tmp_path / "slow", bursts, slowly=True))

@@ -44,7 +44,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, ListItem, ListView, Tree
+from textual.widgets import Input, ListItem, ListView, TabbedContent, TabPane, Tabs, Tree
 
 STUCK_KEY_SECONDS = 5.0
 
@@ -190,6 +190,31 @@ def screen_ready(screen: Any) -> bool:
 
 
 # -- the app's key-taking widgets ------------------------------------------------------------------
+
+
+class OrderedTabs(TabbedContent):
+    """Tabs that switch only when told to, at once: never back to a tab left since.
+
+    Textual's TabbedContent also switches on two messages handled later: a pane reporting that a
+    widget in it got the focus, and the tab strip reporting its new active tab. With keys in a
+    burst, both arrive after the next key has switched tabs again (Ctrl+O to a page, then
+    Alt+Left to the day before), and showed the page again under the journal's editor: the
+    next key found its widget hidden. A message about a tab that is no longer the one wanted is
+    ignored here; one from a click still switches.
+    """
+
+    # Textual calls these handlers for each class of the widget, this one first; prevent_default()
+    # keeps TabbedContent's own from running.
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        focused = self.app.focused
+        if focused is None or event.tab_pane not in focused.ancestors:
+            event.stop()  # the focus has left that pane since
+            event.prevent_default()
+
+    def _on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id != event.tabs.active:
+            event.stop()  # the strip has moved on since (a later switch)
+            event.prevent_default()
 
 
 class OrderedInput(OrderedKeys, Input):
