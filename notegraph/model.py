@@ -85,6 +85,8 @@ class Page:
     """The decoded file text, without a leading BOM."""
     properties: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    """Keys of the page's own tags (its ``tags::`` property): as in Logseq, they tag every block of the page."""
     namespace: str | None = None
     """Key of the parent page for ``a/b`` names, else None."""
     errors: tuple[str, ...] = ()

@@ -116,6 +116,10 @@ class GraphSummary:
     files_with_errors: int = 0
 
 
+QUERY_TOKEN = re.compile(r'\w+:"(?P<quoted>[^"]*)"|\w+:\[\[(?P<linked>.*?)\]\]|\S+')
+"""A search box's words: ``key:"two words"`` and ``key:[[two words]]`` stay one token."""
+
+
 class Notebook:
     """A graph, its index, and everything notegraph does with them."""
 
@@ -248,11 +252,13 @@ class Notebook:
 
     def parse_query(self, text: str) -> tuple[str, Filters]:
         """Split a search box's ``tag:x since:2w marker:TODO,DOING page:y words`` into words and filters
-        (``since:last_week``: underscores for spaces)."""
+        (``since:last_week``: underscores for spaces; ``tag:"two words"`` or ``page:[[two words]]``)."""
         words, tags, markers, pages = [], [], [], []
         since = None
-        for token in text.split():
+        for match in QUERY_TOKEN.finditer(text):
+            token = match.group(0)
             key, _, value = token.partition(":")
+            value = match.group("quoted") or match.group("linked") or value
             if value and key == "tag":
                 tags.append(value.lstrip("#"))
             elif value and key == "marker":

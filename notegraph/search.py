@@ -41,6 +41,13 @@ class Filters:
     def is_empty(self) -> bool:
         return not (self.tags or self.refs or self.pages or self.markers or self.window)
 
+    def narrowed_by(self, other: "Filters") -> "Filters":
+        """Both sets of filters at once (options and the ``tag:``/``since:`` words of a query);
+        ``other``'s window, when it has one, replaces this one."""
+        return Filters(tags=self.tags + other.tags, tag_subtree=self.tag_subtree and other.tag_subtree,
+                       refs=self.refs + other.refs, pages=self.pages + other.pages,
+                       markers=self.markers + other.markers, window=other.window or self.window)
+
 
 @dataclass(frozen=True)
 class Hit:

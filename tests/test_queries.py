@@ -31,12 +31,13 @@ def exported_blocks(notebook: Notebook) -> list[tuple[str, str, object]]:
 
 def test_every_tag_query_agrees_with_the_export(demo: Notebook) -> None:
     blocks = exported_blocks(demo)
+    page_tags = {page.key: page.tags for page in demo.pages()}
     for tag in demo.tag_counts():
-        expected = {b.id for _, _, b in blocks if tag in b.tags}  # type: ignore[attr-defined]
+        expected = {b.id for _, key, b in blocks if tag in b.tags + page_tags[key]}  # type: ignore[attr-defined]
         got = {h.id for h in demo.search("", Filters(tags=(tag,), tag_subtree=False), limit=10_000)}
         assert got == expected, tag
-        subtree = {b.id for _, _, b in blocks  # type: ignore[attr-defined]
-                   if any(t == tag or t.startswith(tag + "/") for t in b.tags)}
+        subtree = {b.id for _, key, b in blocks  # type: ignore[attr-defined]
+                   if any(t == tag or t.startswith(tag + "/") for t in b.tags + page_tags[key])}
         assert {h.id for h in demo.search("", Filters(tags=(tag,)), limit=10_000)} == subtree
 
 
@@ -126,3 +127,28 @@ def test_unknown_page_is_a_clear_error(demo: Notebook) -> None:
     with pytest.raises(NotegraphError) as excinfo:
         demo.backlinks("No Such Page At All")
     assert excinfo.value.hint
+
+
+def test_a_pages_tags_property_tags_its_blocks_and_follows_edits(tmp_path: Path) -> None:
+    """Logseq counts ``tags::`` on a page as tags of the page: `tag:academic`, `notegraph tags`,
+    the tag tree and --tag find the page's blocks. Changing only the property re-tags them."""
+    root = tmp_path / "graph"
+    (root / "pages").mkdir(parents=True)
+    paper = root / "pages" / "Paper.md"
+    paper.write_text("tags:: #Academic, [[Reading List]]\nalias:: AP\n\n- first block\n\t- child\n")
+    (root / "pages" / "Other.md").write_text("- elsewhere #academic\n")
+    notebook = Notebook.open(root, index=tmp_path / "i.db")
+    notebook.index()
+
+    def tagged(tag: str) -> set[str]:
+        words, filters = notebook.parse_query(f"tag:{tag}")
+        return {h.content.split("\n")[0] for h in notebook.search(words, filters, limit=100)}
+
+    assert tagged("academic") == {"tags:: #Academic, [[Reading List]]", "first block", "child", "elsewhere #academic"}
+    assert tagged("\"reading list\"") == {"tags:: #Academic, [[Reading List]]", "first block", "child"}
+    assert notebook.tag_counts()["academic"] == 4
+    paper.write_text("tags:: Physics\nalias:: AP\n\n- first block\n\t- child\n")
+    notebook.index()
+    assert tagged("academic") == {"elsewhere #academic"}
+    assert tagged("physics") == {"tags:: Physics", "first block", "child"}
+    assert "reading list" not in notebook.tag_counts()

@@ -38,8 +38,9 @@ def search(query: tuple[str, ...], graph_opt: str | None, index_path: str | None
            limit: int, as_json: bool) -> None:
     """Find blocks by meaning and keywords, filtered first.
 
-    Keyword syntax: words are ANDed; "a phrase", prefix*, OR. With no QUERY, list the
-    blocks the filters select, newest journal day first.
+    Keyword syntax: words are ANDed; "a phrase", prefix*, OR. The app's search box words work
+    too: tag:x, page:y, marker:TODO,DOING, since:2w. With no QUERY, list the blocks the filters
+    select, newest journal day first.
     """
     notebook = open_fresh(graph_opt, index_path)
     filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
@@ -52,7 +53,8 @@ def search(query: tuple[str, ...], graph_opt: str | None, index_path: str | None
                 hits = notebook.search(text, filters, limit=limit, mode=mode)
                 click.echo(json.dumps({"query": text, "hits": [h.as_json() for h in hits]}, ensure_ascii=False))
         return
-    hits = notebook.search(" ".join(query), filters, limit=limit, mode=mode)
+    words, typed = notebook.parse_query(" ".join(query))  # `tag:x since:2w`, as in the app's search box
+    hits = notebook.search(words, filters.narrowed_by(typed), limit=limit, mode=mode)
     if as_json:
         print_json(hits)
         return

@@ -235,6 +235,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
             for alias in sorted(prop.refs) if prop.refs else [prop.value]:
                 if alias.strip() and names.page_key(alias) != name.key:
                     aliases.append(alias)
+    page_tags = tuple(sorted({names.page_key(t) for p in page_props if p.key == "tags" for t in p.refs if t.strip()}))
     namespace = None
     if names.is_namespace_name(name.name) and not is_nested_link(name.name):
         parent = name.name.rsplit("/", 1)[0]
@@ -245,7 +246,7 @@ def parse_text(rel_path: str, text: str, config: GraphConfig, *, bom: bool = Fal
         errors.append(f"outline nests deeper than {MAX_DEPTH_WARNING} levels")
     return Page(
         file=rel_path, name=name.name, key=name.key, journal_date=name.journal_date,
-        blocks=blocks, text=text, properties=props_text, aliases=tuple(aliases),
+        blocks=blocks, text=text, properties=props_text, aliases=tuple(aliases), tags=page_tags,
         namespace=namespace, errors=tuple(errors), bom=bom, newline=newline, indent=unit,
         writable=writable,
     )

@@ -341,9 +341,22 @@ class Store:
                 "ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
                 "sha256 = excluded.sha256, page_key = excluded.page_key, error = excluded.error",
                 [rows.file, size, mtime_ns, sha, page_key, error])
+            page_tags_before = None if fresh else self._page_tags(rows.file)
             written += self._write_page(rows, fresh)
             written += self._insert_all(rows) if fresh else self._write_blocks(rows)
+            if page_tags_before is not None and page_tags_before != self._page_tags(rows.file):
+                self._retag_blocks(rows)  # every block carries the page's tags, changed or not
         return written
+
+    def _page_tags(self, file: str) -> list[str]:
+        row = self.db.execute("SELECT properties FROM pages WHERE file = ?", [file]).fetchone()
+        return [json.loads(row[0]).get("tags", "")] if row else []
+
+    def _retag_blocks(self, rows: PageRows) -> None:
+        rowid_of = dict(self.db.execute("SELECT id, rowid FROM blocks WHERE file = ?", [rows.file]).fetchall())
+        self.db.execute("DELETE FROM tags WHERE block IN (SELECT rowid FROM blocks WHERE file = ?)", [rows.file])
+        self.db.conn.executemany("INSERT INTO tags(block, tag) VALUES (?, ?)",
+                                 [(rowid_of[b[0]], tag) for b in rows.blocks if b[0] in rowid_of for tag in b[_TAGS]])
 
     def _write_page(self, rows: PageRows, fresh: bool = False) -> int:
         db = self.db

@@ -110,7 +110,8 @@ def page_rows(page: Page) -> PageRows:
         (block.id, page.key, ids[block.parent] if block.parent is not None else None, block.index, block.line,
          block.level, journal_day, block.content, search_text(block), block.marker, block.priority,
          day_number(block.scheduled), day_number(block.deadline), block.uuid, int(block.collapsed),
-         int(block.pre_block), content_hash(block.content), block.refs, block.tags, block.block_refs,
+         int(block.pre_block), content_hash(block.content), block.refs,
+         tuple(dict.fromkeys(block.tags + page.tags)) if page.tags else block.tags, block.block_refs,
          tuple(block.properties.items()))
         for block in page.blocks)
     aliases = tuple(dict.fromkeys(page_key(a) for a in page.aliases))

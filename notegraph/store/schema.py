@@ -166,3 +166,28 @@ def m002_embeddings(db: Database) -> None:
         CREATE TABLE embed_queue (key TEXT PRIMARY KEY, text TEXT NOT NULL);
         """,
     )
+
+
+@migrations()
+def m003_page_tags_tag_blocks(db: Database) -> None:
+    """A page's ``tags::`` now tag every block of the page (as in Logseq). Rows are derived from
+    files, so indexes built before forget their files and blocks: the next sync reads every file
+    again (vectors stay, keyed by their text)."""
+    run_script(
+        db,
+        """
+        DELETE FROM refs;
+        DELETE FROM tags;
+        DELETE FROM block_refs;
+        DELETE FROM properties;
+        DELETE FROM aliases;
+        DELETE FROM blocks;
+        DELETE FROM pages;
+        DELETE FROM files;
+        DELETE FROM block_pieces;
+        DELETE FROM embed_files;
+        DELETE FROM embed_queue;
+        INSERT INTO blocks_fts(blocks_fts) VALUES ('rebuild');
+        INSERT INTO pages_fts(pages_fts) VALUES ('rebuild');
+        """,
+    )

@@ -32,7 +32,7 @@ from textual.widgets import (Footer, Input, Label, ListItem, ListView, Markdown,
 from notegraph.editor.session import EditSession
 from notegraph.errors import NotegraphError
 from notegraph.journal import page_file_for
-from notegraph.notebook import Notebook
+from notegraph.notebook import QUERY_TOKEN, Notebook
 from notegraph.search import HIGHLIGHT, Hit
 from notegraph.timewindow import parse_day
 from notegraph.plugins import PaletteAction
@@ -40,8 +40,8 @@ from notegraph.tui.hooks import palette_actions
 from notegraph.tui import survive
 from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
-from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTree, focus_now,
-                                 shown)
+from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
+                                 focus_now, shown)
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
 
@@ -293,7 +293,7 @@ class NotegraphApp(App[None]):
         await self._hand_over_keys()
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(initial="journal"):
+        with OrderedTabs(initial="journal"):
             with TabPane("Journal", id="journal"):
                 yield Label("", id="journal-title")
                 yield OutlineView(id="journal-outline")
@@ -754,8 +754,9 @@ class NotegraphApp(App[None]):
         if not tag:
             return
         box = self.main_query_one("#search-input", Input)
-        words = " ".join(w for w in box.value.split() if not w.startswith("tag:"))
-        box.value = f"tag:{tag} {words}".strip()
+        words = " ".join(m.group(0) for m in QUERY_TOKEN.finditer(box.value) if not m.group(0).startswith("tag:"))
+        spelled = f'"{tag}"' if " " in tag else tag
+        box.value = f"tag:{spelled} {words}".strip()
         self.run_search(box.value)
 
     # -- ask --------------------------------------------------------------------------
