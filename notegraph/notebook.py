@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import sqlite3
@@ -11,7 +12,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from notegraph.agent.ask import RELEVANT, Answer, Source, answer
 from notegraph.agent.report import SprintReport, gather, write_prose
@@ -34,6 +35,7 @@ from notegraph.logseq.disk import read_note, update_note
 from notegraph.logseq.writer import render, render_block_source
 from notegraph.model import Page
 from notegraph.plugins import PluginHost, plugin_host
+from notegraph.query import QueryResult, run_query
 from notegraph.search import (
     complete_names,
     Filters,
@@ -569,6 +571,32 @@ class Notebook:
     def edit_file(self, rel: str) -> EditSession:
         """A file of the graph (path relative to its root) open for editing."""
         return EditSession(self.graph.file(rel), self.graph.config)
+
+    def query(self, text: str, *, exclude: Iterable[int] = ()) -> QueryResult:
+        """A Logseq simple query (what goes inside ``{{query …}}``); see :mod:`notegraph.query`."""
+        return run_query(self.store, text, self.today(), self.graph.config.journal_title_format, exclude=exclude)
+
+    def embedded(self, target: str) -> list[tuple[int, str, str]]:
+        """What ``{{embed [[page]]}}`` or ``{{embed ((uuid))}}`` shows: (depth from 0, content,
+        block id) for the page's blocks or the block and its children, in file order."""
+        target = target.strip()
+        if target.startswith("((") and target.endswith("))"):
+            rowid = block_by_reference(self.store, target)
+            if rowid is None:
+                return []
+            file, position, level = self.store.db.execute(
+                "SELECT file, position, level FROM blocks WHERE rowid = ?", [rowid]).fetchone()
+            rows = self.store.db.execute("SELECT level, content, id FROM blocks WHERE file = ? AND position >= ? "
+                                         "ORDER BY position", [file, position]).fetchall()
+            tree = [rows[0]] + list(itertools.takewhile(lambda r: r[0] > level, rows[1:]))
+            return [(r[0] - level, r[1], r[2]) for r in tree]
+        name = target.removeprefix("[[").removesuffix("]]")
+        info = resolve_page(self.store, name)
+        if info is None:
+            return []
+        rows = self.store.db.execute("SELECT level, content, id FROM blocks WHERE page_key = ? AND pre_block = 0 "
+                                     "ORDER BY file, position", [info.key]).fetchall()
+        return [(r[0] - 1, r[1], r[2]) for r in rows]
 
     def page(self, name: str) -> PageInfo:
         page = resolve_page(self.store, name)

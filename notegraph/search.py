@@ -288,7 +288,8 @@ class PageGroup:
     hits: tuple[Hit, ...]
 
 
-def _group(hits: list[Hit]) -> list[PageGroup]:
+def group_by_page(hits: list[Hit]) -> list[PageGroup]:
+    """Hits grouped by page: newest journal day first, then other pages by name."""
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
         groups.setdefault(hit.page_key, []).append(hit)
@@ -304,7 +305,7 @@ def backlinks(store: Store, page: PageInfo, filters: Filters = Filters(), *, lim
     marks = ", ".join("?" * len(keys))
     where = [f"b.rowid IN (SELECT block FROM refs WHERE page_key IN ({marks}))", f"b.page_key NOT IN ({marks})",
              *where]
-    return _group(_ordered_hits(store, where, [*keys, *keys, *params], order=_RECENT_FIRST, limit=limit))
+    return group_by_page(_ordered_hits(store, where, [*keys, *keys, *params], order=_RECENT_FIRST, limit=limit))
 
 
 def unlinked_references(store: Store, page: PageInfo, *, limit: int = 200) -> list[PageGroup]:
@@ -326,7 +327,7 @@ def unlinked_references(store: Store, page: PageInfo, *, limit: int = 200) -> li
         for hit in _hits(store, rows):
             if pattern.search(hit.content):
                 found.setdefault(hit.rowid, hit)
-    return _group(list(found.values())[:limit])
+    return group_by_page(list(found.values())[:limit])
 
 
 @dataclass

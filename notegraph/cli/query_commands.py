@@ -1,4 +1,4 @@
-"""Commands that ask the index: ``search``, ``tags``, ``backlinks``, ``tasks``."""
+"""Commands that ask the index: ``search``, ``similar``, ``tags``, ``backlinks``, ``tasks``, ``query``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from notegraph.cli.common import (
     print_json,
 )
 from notegraph.notebook import AUTO_EMBED_TEXTS, SEARCH_MODES, Notebook
-from notegraph.search import PageGroup, tag_tree
+from notegraph.search import PageGroup, group_by_page, tag_tree
 
 
 @click.command("search")
@@ -161,6 +161,37 @@ def backlinks_command(page: str, graph_opt: str | None, index_path: str | None, 
         _print_groups(others)
 
 
+@click.command("query")
+@click.argument("query")
+@graph_option
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per block (or per page, for page queries).")
+def query_command(query: str, graph_opt: str | None, index_path: str | None, as_json: bool) -> None:
+    """Run a Logseq simple query, as {{query …}} blocks do in the app: QUERY is what goes inside.
+
+    \b
+    [[page]] #tag "text"  (and …) (or …) (not …)  (task TODO DOING)  (priority A)
+    (page "name")  (property key value)  (between -7d today)  (between [[Nov 1st, 2026]] [[Nov 9th, 2026]])
+    Page queries: (page-property key value)  (page-tags tag)  (namespace name)
+    A query that cannot be evaluated is refused with the reason (exit status 1).
+    """
+    notebook = open_fresh(graph_opt, index_path)
+    result = notebook.query(query)
+    if result.kind == "pages":
+        for name in result.pages:
+            click.echo(json.dumps({"page": name}, ensure_ascii=False) if as_json else name)
+        if not result.pages and not as_json:
+            click.echo("no pages", err=True)
+        return
+    if as_json:
+        print_json(result.blocks)
+        return
+    if not result.blocks:
+        click.echo("no blocks", err=True)
+        return
+    _print_groups(group_by_page(result.blocks))
+
+
 @click.command("tasks")
 @graph_argument_or_option
 @index_option
@@ -193,4 +224,4 @@ def tasks_command(graph: str | None, index_path: str | None, tags: tuple[str, ..
                    f"{click.style(f'{hit.file}:{hit.line}', dim=True)}")
 
 
-COMMANDS = [search, similar, tags_command, backlinks_command, tasks_command]
+COMMANDS = [search, similar, tags_command, backlinks_command, tasks_command, query_command]
