@@ -40,6 +40,7 @@ from notegraph.tui.hooks import palette_actions
 from notegraph.tui import survive
 from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
+from notegraph.tui.macros import macro_lines_for
 from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
                                  focus_now, shown)
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
@@ -335,6 +336,7 @@ class NotegraphApp(App[None]):
             view.complete_names = self._complete_names
             view.follow_link = self.action_open_link
             view.resolve_ref = self._block_ref_text
+            view.macro_lines = macro_lines_for(self.notebook)
         self.show_day()
         focus_now(self.main_query_one("#journal-outline", OutlineView).editor)
         self.refresh_status()
@@ -481,6 +483,8 @@ class NotegraphApp(App[None]):
         self.refresh_status()
         for view in self.main_query(OutlineView):
             view.file_changed_outside()
+            if message.detail != "embedded":  # vectors change no query result
+                view.refresh_macros()
         if self.shown_page:
             self.show_references()
 

@@ -29,6 +29,7 @@ from notegraph.editor.outline import Outline, blank_row, marker_of
 from notegraph.editor.session import EditSession, SaveOutcome
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
 from notegraph.tui.keys import OrderedKeys, focus_now, run_bindings_now
+from notegraph.tui.macros import MacroLines
 from notegraph.tui.render import Resolver, block_text
 
 SAVE_DELAY = 0.4  # seconds after the last keystroke
@@ -220,6 +221,8 @@ class OutlineView(VerticalScroll):
         self.follow_link: Any = lambda kind, target: self.post_message(OpenLink(kind, target))
         """Open a link (set by the app: called at once, so the keys after Ctrl+O go to what it opens)."""
         self.resolve_ref: Resolver | None = None
+        self.macro_lines: MacroLines | None = None
+        """Query results and embeds under their blocks (set by the app)."""
         self.cursor_key: int | None = None
         self.anchor_key: int | None = None
         """In selection mode, the row where the selection started (``cursor_key`` is its other end)."""
@@ -349,7 +352,20 @@ class OutlineView(VerticalScroll):
             if k:
                 out.append(continuation)
             out.append_text(line)
+        if self.macro_lines is not None and "{{" in row.content:
+            under = self.macro_lines.under(row.content, "  " * row.level)
+            if under is not None:
+                out.append_text(under)
         return out
+
+    def refresh_macros(self) -> None:
+        """The index changed: query results and embeds are computed again where shown."""
+        if self.macro_lines is None:
+            return
+        self.macro_lines.clear()
+        if self.session is not None and any("{{" in r.content for r in self.outline.rows):
+            self.sync_editor()  # typed text first: show() must not reload the editor from older rows
+            self.show(column=self.editor.cursor_location[1])
 
     def _scroll_to_cursor(self) -> None:
         self.scroll_to_widget(self.query_one(SelectedBlocks) if self.selecting else self.query_one("#editor-row"),

@@ -1,0 +1,57 @@
+"""{{query …}} and {{embed …}} blocks show their results under themselves, and follow the notes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from notegraph.notebook import Notebook
+from notegraph.tui.app import IndexUpdated
+from tests.test_tui_keys import app_test, started
+from tests.waiting import settle, until
+
+UUID = "6571b1c2-0000-4000-8000-00000000abcd"
+FILES = {
+    "journals/2026_11_20.md": "- first block, edited at start\n"
+                              "- open work:\n\t- {{query (and [[Alpha]] (task TODO))}}\n"
+                              "- {{embed [[Alpha]]}}\n- {{embed ((" + UUID + "))}}\n- {{query (sort-by x)}}\n",
+    "journals/2026_11_19.md": "- TODO write the [[Alpha]] summary\n- DONE an [[Alpha]] thing done\n",
+    "pages/Alpha.md": "- alpha top\n\t- alpha child\n",
+    "pages/Beta.md": "- the embedded block\n  id:: " + UUID + "\n\t- its child\n- not embedded\n",
+}
+
+
+def make(tmp_path: Path, monkeypatch) -> Notebook:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
+    root = tmp_path / "graph"
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    notebook = Notebook.open(root, index=tmp_path / "i.db")
+    notebook.index()
+    return notebook
+
+
+def shown(app) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(w.render()) for w in app.main_query("#journal-outline Static"))
+
+
+@app_test
+async def test_queries_and_embeds_render_under_their_blocks_and_follow_the_index(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    async with started(notebook) as (app, pilot):
+        text = shown(app)
+        assert "query: 1 blocks" in text and "write the Alpha summary" in text and "thing done" not in text
+        assert "alpha top" in text and "alpha child" in text  # the page's outline
+        assert "the embedded block" in text and "its child" in text and "not embedded" not in text
+        assert "⚠ query: (sort-by …) is not supported" in text
+        # A new task elsewhere: the query shows it once the index has it.
+        day = notebook.root / "journals/2026_11_19.md"
+        day.write_text(day.read_text() + "- TODO another [[Alpha]] task\n")
+        notebook.index()
+        app.post_message(IndexUpdated("journals/2026_11_19.md"))
+        assert await until(pilot, lambda: "another Alpha task" in shown(app))
+        assert "query: 2 blocks" in shown(app)
+        await settle(pilot)
+    assert (notebook.root / "journals/2026_11_20.md").read_text() == FILES["journals/2026_11_20.md"]
