@@ -37,6 +37,8 @@ from notegraph.model import Page
 from notegraph.plugins import PluginHost, plugin_host
 from notegraph.query import QueryResult, run_query
 from notegraph.search import (
+    AgendaItem,
+    agenda,
     complete_names,
     Filters,
     Hit,
@@ -575,6 +577,11 @@ class Notebook:
     def query(self, text: str, *, exclude: Iterable[int] = ()) -> QueryResult:
         """A Logseq simple query (what goes inside ``{{query …}}``); see :mod:`notegraph.query`."""
         return run_query(self.store, text, self.today(), self.graph.config.journal_title_format, exclude=exclude)
+
+    def agenda(self, day: dt.date | None = None) -> list[AgendaItem]:
+        """Logseq's "Scheduled and deadline" for ``day`` (today): open tasks scheduled or due then,
+        overdue, or within ``:scheduled/future-days``."""
+        return agenda(self.store, day or self.today(), self.graph.config.scheduled_future_days)
 
     def embedded(self, target: str) -> list[tuple[int, str, str]]:
         """What ``{{embed [[page]]}}`` or ``{{embed ((uuid))}}`` shows: (depth from 0, content,

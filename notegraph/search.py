@@ -372,6 +372,36 @@ def tasks(store: Store, filters: Filters = Filters(), *, limit: int = 200) -> li
     return find_blocks(store, filters, limit=limit)
 
 
+@dataclass(frozen=True)
+class AgendaItem:
+    """An open task on Logseq's "Scheduled and deadline" list."""
+
+    kind: str
+    """"SCHEDULED" or "DEADLINE"."""
+    day: dt.date
+    hit: Hit
+
+
+def agenda(store: Store, today: dt.date, future_days: int) -> list[AgendaItem]:
+    """Open tasks scheduled or due up to ``future_days`` after ``today``, overdue ones included,
+    earliest first (a task with both dates appears under each)."""
+    limit = today + dt.timedelta(days=max(future_days, 0))
+    limit_number = limit.year * 10000 + limit.month * 100 + limit.day
+    marks = ", ".join("?" * len(OPEN_MARKERS))
+    rows = store.db.execute(
+        f"SELECT rowid, scheduled, deadline FROM blocks WHERE marker IN ({marks}) "
+        "AND (scheduled <= ? OR deadline <= ?)", [*OPEN_MARKERS, limit_number, limit_number]).fetchall()
+    by_rowid = {hit.rowid: hit for hit in hits_for(store, [(row[0], 0.0) for row in rows])}
+    items = []
+    for rowid, scheduled, deadline in rows:
+        for kind, number in (("SCHEDULED", scheduled), ("DEADLINE", deadline)):
+            day = _day(number)
+            if day is not None and day <= limit and rowid in by_rowid:
+                items.append(AgendaItem(kind, day, by_rowid[rowid]))
+    items.sort(key=lambda item: (item.day, item.kind, item.hit.file, item.hit.line))
+    return items
+
+
 def hits_for(store: Store, ranked: list[tuple[int, float]]) -> list[Hit]:
     """Hits for (block rowid, score) pairs, in the order given."""
     if not ranked:

@@ -55,3 +55,35 @@ async def test_queries_and_embeds_render_under_their_blocks_and_follow_the_index
         assert "query: 2 blocks" in shown(app)
         await settle(pilot)
     assert (notebook.root / "journals/2026_11_20.md").read_text() == FILES["journals/2026_11_20.md"]
+
+
+AGENDA = {
+    "logseq/config.edn": '{:scheduled/future-days 3 :default-queries {:journals [{:title "Doing now" :query (task DOING)}]}}',
+    "journals/2026_11_18.md": "- TODO overdue one\n  SCHEDULED: <2026-11-18 Wed>\n"
+                              "- DONE finished one\n  SCHEDULED: <2026-11-18 Wed>\n- DOING in progress\n",
+    "journals/2026_11_20.md": "- TODO due today\n  DEADLINE: <2026-11-20 Fri>\n",
+    "pages/Plans.md": "- LATER in two days\n  SCHEDULED: <2026-11-22 Sun>\n- TODO in ten days\n  SCHEDULED: <2026-11-30 Mon>\n",
+}
+
+
+@app_test
+async def test_todays_journal_lists_scheduled_and_deadline_and_the_default_queries(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
+    root = tmp_path / "graph"
+    for rel, text in AGENDA.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    notebook = Notebook.open(root, index=tmp_path / "i.db")
+    notebook.index()
+    assert [(i.kind, i.day.day, i.hit.content.split("\n")[0]) for i in notebook.agenda()] == [
+        ("SCHEDULED", 18, "TODO overdue one"), ("DEADLINE", 20, "TODO due today"),
+        ("SCHEDULED", 22, "LATER in two days")]
+    async with started(notebook) as (app, pilot):
+        extra = str(app.main_query_one("#journal-outline #extra", Static).render())
+        assert "Scheduled and deadline" in extra
+        assert extra.index("Overdue") < extra.index("overdue one") < extra.index("Today") < extra.index("due today")
+        assert "Next 3 days" in extra and "in two days" in extra
+        assert "finished one" not in extra and "in ten days" not in extra
+        assert "Doing now" in extra and "in progress" in extra
+        await pilot.press("alt+left")  # another day: nothing there
+        assert await until(pilot, lambda: not str(app.main_query_one("#journal-outline #extra", Static).render()))

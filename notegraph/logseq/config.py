@@ -44,6 +44,12 @@ class GraphConfig:
     """``:notegraph/sprint-days``: how long this graph's sprints are."""
     report_tags: tuple[str, ...] = ("ai/predictions",)
     """``:notegraph/report-tags``: tags whose blocks the sprint report lists (with their subtrees)."""
+    scheduled_future_days: int = 7
+    """``:scheduled/future-days``: how far ahead today's "Scheduled and deadline" list looks."""
+    journal_template: str | None = None
+    """``:default-templates {:journals "name"}``: the template a new journal day starts from."""
+    journal_queries: tuple[tuple[str, str], ...] = ()
+    """``:default-queries {:journals [{:title … :query …}]}``: (title, query text) shown on today's journal."""
     errors: tuple[str, ...] = field(default=(), compare=False)
     """Why the file could not be used at all (Logseq's defaults stand in): new files' names would be guesses."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -78,6 +84,27 @@ def _names(value: Any) -> frozenset[str]:
     if _is_collection(value):
         return frozenset(n.lower() for n in map(_name, value) if n)
     return frozenset()
+
+
+def _journal_queries(value: Any) -> tuple[tuple[str, str], ...]:
+    """``:default-queries {:journals [{:title "…" :query (…)}]}`` as (title, query text) pairs; an
+    advanced query keeps its datalog text (the query engine says it is not supported)."""
+    journals: Any = value.get(edn_format.Keyword("journals")) if hasattr(value, "get") else None
+    if journals is None or not _is_collection(journals):
+        return ()
+    out = []
+    for entry in journals:
+        if not hasattr(entry, "get"):
+            continue
+        title = entry.get(edn_format.Keyword("title"))
+        query = entry.get(edn_format.Keyword("query"))
+        if query is None:
+            continue
+        text = query if isinstance(query, str) else edn_format.dumps(query)
+        if not isinstance(query, (str, tuple)):
+            text = "#+BEGIN_QUERY " + text  # a datalog vector or map
+        out.append((title if isinstance(title, str) else text, text))
+    return tuple(out)
 
 
 def config_from_edn_text(text: str) -> GraphConfig:
@@ -116,7 +143,16 @@ def config_from_edn_text(text: str) -> GraphConfig:
         warnings.append(f":notegraph/sprint-days {sprint_days!r} in logseq/config.edn is not a number of days "
                         f"from 1 to {MAX_SPRINT_DAYS}; using the default")
         sprint_days = None
+    future_days = values.get("scheduled/future-days", 7)
+    if not isinstance(future_days, int) or isinstance(future_days, bool) or not 0 <= future_days <= 3660:
+        warnings.append(f":scheduled/future-days {future_days!r} in logseq/config.edn is not a number of days; using 7")
+        future_days = 7
+    templates: Any = values.get("default-templates")
+    journal_template = _name(templates.get(edn_format.Keyword("journals"))) if hasattr(templates, "get") else None
     return GraphConfig(
+        scheduled_future_days=future_days,
+        journal_template=journal_template.strip() or None if journal_template else None,
+        journal_queries=_journal_queries(values.get("default-queries")),
         warnings=tuple(warnings),
         # :date-formatter is what older configs call the journal title format
         journal_title_format=text_value("journal/page-title-format",

@@ -40,7 +40,7 @@ from notegraph.tui.hooks import palette_actions
 from notegraph.tui import survive
 from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
-from notegraph.tui.macros import macro_lines_for
+from notegraph.tui.macros import agenda_text, macro_lines_for
 from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
                                  focus_now, shown)
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
@@ -485,6 +485,8 @@ class NotegraphApp(App[None]):
             view.file_changed_outside()
             if message.detail != "embedded":  # vectors change no query result
                 view.refresh_macros()
+        if message.detail != "embedded":
+            self.show_agenda()
         if self.shown_page:
             self.show_references()
 
@@ -542,7 +544,26 @@ class NotegraphApp(App[None]):
         if not view.open(self.notebook.edit_journal(self.day)):
             return False
         self.show_day_title()
+        self.show_agenda()
         return True
+
+    def show_agenda(self) -> None:
+        """Under today's journal: Logseq's "Scheduled and deadline" and the configured
+        ``:default-queries``; other days show nothing there."""
+        view = self.main_query_one("#journal-outline", OutlineView)
+        text = Text()
+        if self.day == self.notebook.today():
+            config = self.notebook.graph.config
+            try:
+                text = agenda_text(self.notebook.agenda(self.day), self.day, config.scheduled_future_days)
+            except Exception:  # the index is being created: the next update shows it
+                text = Text()
+            if view.macro_lines is not None:
+                for title, query in config.journal_queries:
+                    text.append(f"\n{title}\n", style="bold underline")
+                    text.append_text(view.macro_lines.query_lines(query))
+                    text.append("\n")
+        view.query_one("#extra", Static).update(text)
 
     def show_day_title(self) -> None:
         view = self.main_query_one("#journal-outline", OutlineView)

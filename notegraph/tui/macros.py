@@ -8,6 +8,7 @@ per macro and dropped whenever the index changes, so they follow the notes.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Callable
 
@@ -16,7 +17,7 @@ from rich.text import Text
 
 from notegraph.errors import NotegraphError
 from notegraph.query import QueryResult
-from notegraph.search import Hit, group_by_page
+from notegraph.search import AgendaItem, Hit, group_by_page
 from notegraph.editor.outline import marker_of
 from notegraph.tui.render import block_text
 
@@ -65,6 +66,13 @@ class MacroLines:
             out.append("\n" + indent + "  ")
             out.append_text(line)
         return out
+
+    def query_lines(self, query: str) -> Text:
+        """A query's results as lines (for ``:default-queries``), cached like the blocks'."""
+        key = ("default", query)
+        if key not in self._cache:
+            self._cache[key] = self._query_lines(query, "")
+        return self._cache[key] or Text()
 
     def _query_lines(self, query: str, content: str) -> Text:
         try:
@@ -120,6 +128,28 @@ class MacroLines:
         if len(rows) > MAX_LINES:
             lines.append(Text(f"│ … {len(rows) - MAX_LINES} more blocks", style="dim"))
         return Text("\n").join(lines)
+
+
+def agenda_text(items: list[AgendaItem], today: dt.date, future_days: int) -> Text:
+    """Logseq's "Scheduled and deadline" section: overdue, today, then the days ahead."""
+    out = Text()
+    sections: dict[str, list[AgendaItem]] = {}
+    for item in items:
+        when = "Overdue" if item.day < today else "Today" if item.day == today else f"Next {future_days} days"
+        sections.setdefault(when, []).append(item)
+    if not sections:
+        return out
+    out.append("\nScheduled and deadline\n", style="bold underline")
+    for when, found in sections.items():
+        out.append(f"{when}\n", style="bold red" if when == "Overdue" else "bold")
+        for item in found:
+            first = item.hit.content.split("\n", 1)[0]
+            out.append(f"  {item.kind.lower():<9} {item.day:%a %b %-d}  ", style="dim")
+            body = block_text(first, marker_of(first))
+            body.stylize(_opens("block", item.hit.id))
+            out.append_text(body)
+            out.append(f"  {item.hit.page}\n", style=_opens("page", item.hit.page, "cyan dim"))
+    return out
 
 
 def macro_lines_for(notebook: Any) -> MacroLines:
