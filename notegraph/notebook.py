@@ -35,7 +35,9 @@ from notegraph.logseq.disk import read_note, update_note
 from notegraph.logseq.writer import render, render_block_source
 from notegraph.model import Page
 from notegraph.plugins import PluginHost, plugin_host
+from notegraph.logseq.dates import format_date
 from notegraph.query import QueryResult, run_query
+from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
     AgendaItem,
     agenda,
@@ -567,8 +569,31 @@ class Notebook:
         return render_report(report, self.graph.config.bullet_indentation, self.today())
 
     def edit_journal(self, day: dt.date) -> EditSession:
-        """The journal of ``day`` open for editing (its file is created by the first save with text)."""
-        return EditSession(journal_file_for(self.graph, day), self.graph.config)
+        """The journal of ``day`` open for editing (its file is created by the first save with text).
+        A day with no file yet starts from ``:default-templates {:journals …}``, written only once
+        the user changes something."""
+        session = EditSession(journal_file_for(self.graph, day), self.graph.config)
+        name = self.graph.config.journal_template
+        if not session.exists and name:
+            rows = self.template(name, format_date(day, self.graph.config.journal_title_format))
+            if rows:
+                session.start_from(rows)
+        return session
+
+    def templates(self) -> list[str]:
+        """Names of the graph's templates (blocks with ``template::``)."""
+        return template_names(self.store)
+
+    def template(self, name: str, page: str) -> list[tuple[str, int]] | None:
+        """The template called ``name`` as (content, level) rows for ``page``, placeholders filled."""
+        try:
+            tree = template_tree(self.store, name)
+        except sqlite3.Error:
+            return None  # the index is being created: no template this time
+        if tree is None:
+            return None
+        title_format = self.graph.config.journal_title_format
+        return [(fill_placeholders(content, self.today(), page, title_format), level) for level, content in tree]
 
     def edit_file(self, rel: str) -> EditSession:
         """A file of the graph (path relative to its root) open for editing."""

@@ -87,3 +87,43 @@ async def test_todays_journal_lists_scheduled_and_deadline_and_the_default_queri
         assert "Doing now" in extra and "in progress" in extra
         await pilot.press("alt+left")  # another day: nothing there
         assert await until(pilot, lambda: not str(app.main_query_one("#journal-outline #extra", Static).render()))
+
+
+TEMPLATES = {
+    "logseq/config.edn": '{:default-templates {:journals "daily"} :journal/page-title-format "MMM do, yyyy"}',
+    "pages/Templates.md": "- Daily\n  template:: daily\n  template-including-parent:: false\n"
+                          "\t- ## Morning <% today %>\n\t- TODO review [[Inbox]]\n\t  id:: 6571b1c2-0000-4000-8000-0000000000aa\n"
+                          "- Meeting\n  template:: meeting\n\t- with <% current page %>\n",
+    "journals/2026_11_19.md": "- yesterday\n",
+}
+
+
+@app_test
+async def test_a_new_day_starts_from_the_journal_template_written_only_once_typed_in(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
+    root = tmp_path / "graph"
+    for rel, text in TEMPLATES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    notebook = Notebook.open(root, index=tmp_path / "i.db")
+    notebook.index()
+    assert notebook.templates() == ["daily", "meeting"]
+    today = root / "journals/2026_11_20.md"
+    async with started(notebook) as (app, pilot):
+        view = app.main_query_one("#journal-outline")
+        assert [r.content for r in view.outline.rows] == ["## Morning [[Nov 20th, 2026]]", "TODO review [[Inbox]]"]
+        view.flush()
+        await pilot.press("alt+left", "alt+right")  # leaving the untouched day writes nothing
+        await settle(pilot)
+        assert not today.exists()
+        await pilot.press("end", "!")
+        view.flush()
+        assert await until(pilot, lambda: today.exists())
+        assert today.read_text() == "- ## Morning [[Nov 20th, 2026]]!\n- TODO review [[Inbox]]\n"  # no copied id::
+        # Any template at the cursor, from the palette's action: after the block, at its level.
+        app.insert_template("meeting")
+        await settle(pilot)
+        view.flush()
+        assert await until(pilot, lambda: "with [[Nov 20th, 2026]]" in today.read_text())
+        assert today.read_text() == ("- ## Morning [[Nov 20th, 2026]]!\n- Meeting\n\t- with [[Nov 20th, 2026]]\n"
+                                     "- TODO review [[Inbox]]\n")

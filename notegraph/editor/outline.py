@@ -169,6 +169,21 @@ class Outline:
         self._checkpoint(max(len(self.rows) - 1, 0))
         return self._insert(len(self.rows), 1, content)
 
+    def insert_template(self, index: int, rows: list[tuple[str, int]]) -> int:
+        """A template's rows (content, level from 1) at block ``index``, as Logseq inserts them: in
+        place of the block when it is empty, else after it and its children, at its level. One
+        undo step; returns the first inserted row."""
+        row = self.rows[index]
+        self._checkpoint(index)
+        base = 1 if row.pre else row.level
+        new = [Row(new_key(), content, base + level - 1) for content, level in rows]
+        if not row.pre and not row.content.strip() and not self.has_children(index):
+            self.rows[index:index + 1] = new
+            return index
+        at = self.subtree_end(index)
+        self.rows[at:at] = new
+        return at
+
     def indent(self, index: int) -> int:
         return self.indent_blocks(index, index)
 

@@ -55,7 +55,18 @@ class EditSession:
         self.outline = Outline([])
         self.origins: dict[int, tuple[Page, int]] = {}
         self.read_only_reason: str | None = None
+        self.starter: list[tuple[str, int]] | None = None
+        """Rows a new file started from (a journal template): left as they are, nothing is written."""
         self.reload()
+
+    def start_from(self, rows: list[tuple[str, int]]) -> None:
+        """A file that does not exist yet shows ``rows`` (content, level); the file is written only
+        once they are changed."""
+        if self.stamp is not None or not rows:
+            return
+        self.outline.rows = [Row(new_key(), content, level) for content, level in rows]
+        self.outline.forget_history()
+        self.starter = list(rows)
 
     # -- reading ------------------------------------------------------------------
     def _read(self) -> tuple[Page, FileStamp | None]:
@@ -99,8 +110,10 @@ class EditSession:
 
     @property
     def dirty(self) -> bool:
-        saved = [(b.content, b.level) for b in self.base.blocks]
-        return [(r.content, r.level) for r in self.outline.rows] != saved
+        shape = [(r.content, r.level) for r in self.outline.rows]
+        if self.stamp is None and shape == self.starter:
+            return False  # a template nobody has touched yet
+        return shape != [(b.content, b.level) for b in self.base.blocks]
 
     @property
     def has_unsaved_text(self) -> bool:

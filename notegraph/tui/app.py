@@ -122,6 +122,11 @@ class Actions(Provider):
                 yield PaletteHit(score, matcher.highlight(action.title),
                                  lambda plugin=plugin, action=action: app.run_plugin_action(plugin, action),
                                  help=action.help or f"plugin: {plugin}")
+        for name in app.template_names():
+            title = f"Insert template: {name}"
+            if (score := matcher.match(title)) > 0:
+                yield PaletteHit(score, matcher.highlight(title), lambda name=name: app.insert_template(name),
+                                 help="the template's blocks at the cursor (placeholders filled)")
         for binding in BlockInput.BINDINGS:  # the outline's own actions act on the open outline
             if isinstance(binding, Binding) and (score := matcher.match(binding.description)) > 0:
                 yield PaletteHit(score, matcher.highlight(binding.description),
@@ -920,6 +925,26 @@ class NotegraphApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def template_names(self) -> list[str]:
+        try:
+            return self.notebook.templates()
+        except Exception:  # the index is being created
+            return []
+
+    def insert_template(self, name: str) -> None:
+        """Palette: a template's blocks at the cursor of the open journal day or page."""
+        tab = self.main_query_one(TabbedContent).active
+        view = self.main_query_one(f"#{'page' if tab == 'page' else 'journal'}-outline", OutlineView)
+        if view.session is None:
+            self.notify("open a journal day or a page first", severity="warning")
+            return
+        rows = self.notebook.template(name, view.session.base.name)
+        if not rows:
+            self.notify(f"no template called {name!r} any more", severity="warning")
+            return
+        self.action_show_tab("page" if tab == "page" else "journal")
+        view.insert_template(rows)
 
     async def outline_action(self, action: str) -> None:
         """An outline key chosen from the palette: act on the open journal day or page."""

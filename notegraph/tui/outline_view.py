@@ -526,6 +526,19 @@ class OutlineView(VerticalScroll):
         self.show()
         self._scroll_to_cursor()
 
+    def insert_template(self, rows: list[tuple[str, int]]) -> None:
+        """A template's rows at the cursor (one undo step); editing its first block after."""
+        if self.session is None:
+            return
+        self.sync_editor()
+        first = self.outline.insert_template(self.cursor, rows)
+        self.cursor_key, self.anchor_key = self.outline.rows[first].key, None
+        self._shown_text = None
+        self.show(column=None, force=True)
+        focus_now(self.editor)
+        self._scroll_to_cursor()
+        self.schedule_save()
+
     def operate_blocks(self, operation: str) -> None:
         """An outline key on the selected blocks (one undo step each)."""
         if self.session is None:
