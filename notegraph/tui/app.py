@@ -42,7 +42,7 @@ from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
 from notegraph.tui.macros import agenda_text, macro_lines_for
 from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
-                                 focus_now, shown)
+                                 focus_now, on_hidden_tab)
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.tui.render import inline
 
@@ -275,7 +275,7 @@ class NotegraphApp(App[None]):
         while self._keys.held and not self._keys.busy(self):
             key = self._keys.held.pop(0)
             focused = self.focused
-            if focused is not None and not shown(focused):
+            if focused is not None and on_hidden_tab(focused):
                 # On a tab just hidden: Textual lets go of it at its next layout pass, later than
                 # this key. Let go now, as typing slowly would have found it.
                 self.screen.set_focus(None)

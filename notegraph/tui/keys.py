@@ -99,9 +99,10 @@ async def run_bindings_now(widget: Widget, event: events.Key) -> bool:
     return bool(handled)
 
 
-def shown(widget: Widget) -> bool:
-    """Whether ``widget`` and everything around it is displayed (not on a hidden tab)."""
-    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+def on_hidden_tab(widget: Widget) -> bool:
+    """Whether ``widget`` is on a tab that is not shown. (Only tabs: other containers hide for a
+    moment by design, such as the command palette's while it opens.)"""
+    return any(isinstance(node, TabPane) and not node.display for node in widget.ancestors_with_self)
 
 
 def focus_now(widget: Widget) -> None:
