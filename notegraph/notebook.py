@@ -126,6 +126,11 @@ QUERY_TOKEN = re.compile(r'\w+:"(?P<quoted>[^"]*)"|\w+:\[\[(?P<linked>.*?)\]\]|\
 """A search box's words: ``key:"two words"`` and ``key:[[two words]]`` stay one token."""
 
 
+def _date_of(number: int) -> dt.date:
+    """A journal day as the index stores it (20261120) as a date."""
+    return dt.date(number // 10000, number // 100 % 100, number % 100)
+
+
 class Notebook:
     """A graph, its index, and everything notegraph does with them."""
 
@@ -548,6 +553,22 @@ class Notebook:
         if linked:
             self.fresh()
         return linked
+
+    def neighbour_journal_day(self, day: dt.date, step: int) -> dt.date | None:
+        """The day before (``step`` < 0) or after ``day`` that has a journal page or is today,
+        skipping empty days; past the last of them, forward goes on one calendar day at a time
+        (planning ahead). None when there is nothing earlier."""
+        number = day.year * 10000 + day.month * 100 + day.day
+        today = self.today()
+        if step < 0:
+            row = self.store.db.execute("SELECT max(journal_day) FROM pages WHERE journal_day < ?", [number]).fetchone()
+            found = _date_of(row[0]) if row and row[0] else None
+            candidates = [d for d in (found, today if today < day else None) if d is not None]
+            return max(candidates) if candidates else None
+        row = self.store.db.execute("SELECT min(journal_day) FROM pages WHERE journal_day > ?", [number]).fetchone()
+        found = _date_of(row[0]) if row and row[0] else None
+        candidates = [d for d in (found, today if today > day else None) if d is not None]
+        return min(candidates) if candidates else day + dt.timedelta(days=1)
 
     def journal_days(self, limit: int = 60) -> list[dt.date]:
         """The most recent days that have a journal page, newest first."""

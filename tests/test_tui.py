@@ -85,9 +85,9 @@ def test_opens_on_todays_journal_and_moves_between_days(demo: Notebook) -> None:
             assert text_of(app, "#journal-title") == "Friday, November 20, 2026"
             assert "[[Lab Meeting]] — demo of the [[RAG Prototype]]" in outline_text(app)
             assert "☑" in outline_text(app)  # DONE tasks render as checked boxes
-            await press(pilot, "alt+left")
+            await press(pilot, "ctrl+pageup")
             assert text_of(app, "#journal-title") == "Thursday, November 19, 2026"
-            await press(pilot, "alt+right", "alt+right", "alt+right", "alt+right")
+            await press(pilot, "ctrl+pagedown", "ctrl+pagedown", "ctrl+pagedown", "ctrl+pagedown")
             assert "new: type to start the day" in text_of(app, "#journal-title")
             assert not (demo.root / "journals" / "2026_11_23.md").exists()  # nothing written yet
             # the status line says "0 blocks" until the count (a worker) comes back
@@ -194,7 +194,7 @@ def test_typing_a_new_day_writes_exactly_the_expected_bytes(demo: Notebook) -> N
     async def scenario() -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await press(pilot, "ctrl+t", "alt+right", "alt+right", "alt+right")  # 2026-11-23: no file yet
+            await press(pilot, "ctrl+t", "ctrl+pagedown", "ctrl+pagedown", "ctrl+pagedown")  # 2026-11-23: no file yet
             day = demo.root / "journals" / "2026_11_23.md"
             await press(pilot, *"Reading group #papers")
             await press(pilot, "enter", *"chapter 3", "tab", "ctrl+r")
@@ -327,7 +327,7 @@ def test_text_that_cannot_be_saved_is_never_dropped_by_leaving_or_quitting(demo:
             # the save after the typing stopped was tried, and refused
             assert await until(pilot, lambda: toast_shows(app, "not saved"))
             assert not day.exists()
-            await press(pilot, "alt+left")  # leaving would lose it: refused
+            await press(pilot, "ctrl+pageup")  # leaving would lose it: refused
             assert "Monday, November 23" in text_of(app, "#journal-title")
             assert view.editor.text == "keep me\n- not a new block"
             await press(pilot, "ctrl+q")  # first Ctrl+Q only warns
@@ -335,7 +335,7 @@ def test_text_that_cannot_be_saved_is_never_dropped_by_leaving_or_quitting(demo:
             assert app.is_running
             view.editor.load_text("keep me\nnot a new block")  # the user fixes the line
             assert await until(pilot, lambda: day.exists() and day.read_bytes() == b"- keep me\n  not a new block\n")
-            await press(pilot, "alt+left")
+            await press(pilot, "ctrl+pageup")
             assert "Sunday, November 22" in text_of(app, "#journal-title")
     run(scenario)
 

@@ -45,7 +45,7 @@ KEYS = st.sampled_from([
     "a", "b", "x", "space", "[", "]", "#", "enter", "backspace", "delete", "tab", "shift+tab",
     "up", "down", "left", "right", "home", "end", "escape", "shift+up", "shift+down",
     "alt+up", "alt+down", "ctrl+z", "ctrl+y", "ctrl+enter", "ctrl+up", "ctrl+down",
-    "alt+left", "alt+right", "shift+enter", "ctrl+o", "f2", "f4",
+    "alt+left", "alt+right", "ctrl+pageup", "ctrl+pagedown", "shift+enter", "ctrl+o", "f2", "f4",
 ])
 BURSTS = st.lists(st.lists(KEYS, min_size=1, max_size=10), min_size=5, max_size=8)
 
@@ -123,13 +123,13 @@ async def play(root: Path, bursts: list[list[str]], *, slowly: bool,
 # Found by the soak (`python -m bench soak`): Ctrl+O that could not leave a page with unsaved
 # text switched tabs but left the focus on the hidden journal editor until Textual's next
 # layout pass, so the Backspace after it deleted a character there only when typed fast.
-@example(bursts=[["tab", "alt+right", "right", "enter", "alt+left", "alt+down", "backspace", "end", "a", "ctrl+enter"],
+@example(bursts=[["tab", "ctrl+pagedown", "right", "enter", "ctrl+pageup", "alt+down", "backspace", "end", "a", "ctrl+enter"],
                  ["shift+down", "left"], ["backspace", "x"],
                  ["ctrl+o", "alt+up", "ctrl+o", "alt+up", "tab", "shift+enter", "tab", "#", "end", "shift+enter"],
                  ["alt+down", "f2", "backspace", "shift+enter", "[", "#", "shift+tab", "tab", "ctrl+o", "backspace"]])
 # Ctrl+O to a page, then Alt+Left to the day before: Textual's own "a pane got the focus"
 # message, handled after both, showed the page again and hid the journal's editor.
-@example(bursts=[["escape", "shift+up", "f2"], ["ctrl+o", "alt+left", "x", "shift+tab"], ["]", "delete", "ctrl+y"],
+@example(bursts=[["escape", "shift+up", "f2"], ["ctrl+o", "ctrl+pageup", "x", "shift+tab"], ["]", "delete", "ctrl+y"],
                  ["alt+up", "b", "left", "shift+enter", "ctrl+o", "ctrl+up", "ctrl+up"]])
 def test_keys_in_bursts_on_a_busy_machine_end_as_typed_slowly(tmp_path: Path, bursts: list[list[str]]) -> None:
     os.environ["NOTEGRAPH_TODAY"] = "2026-11-20"

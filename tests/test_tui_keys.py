@@ -105,7 +105,7 @@ async def test_typing_before_a_day_switch_stays_in_the_day_it_was_typed_in(demo:
     previous = demo.root / "journals/2026_11_19.md"
     previous_before = previous.read_bytes()
     async with started(demo) as (app, pilot):
-        await burst(pilot, "end", "a", "b", "c", "alt+left", "x", "y")
+        await burst(pilot, "end", "a", "b", "c", "ctrl+pageup", "x", "y")
         for view in app.main_query(OutlineView):
             view.flush()
         await settle(pilot)
@@ -125,10 +125,10 @@ async def test_a_bug_in_a_handler_is_a_notification_and_the_app_goes_on(
 
     async with started(demo, notifications=True) as (app, pilot):
         monkeypatch.setattr(app_module.NotegraphApp, "show_day_title", broken)
-        await burst(pilot, "alt+left")
+        await burst(pilot, "ctrl+pageup")
         assert await until(pilot, lambda: toast_shows(app, "a bug in showing"))
         monkeypatch.undo()
-        await burst(pilot, "alt+right", "end", "!")  # still alive, and the keys still land
+        await burst(pilot, "ctrl+pagedown", "end", "!")  # still alive, and the keys still land
         assert app.is_running and app.main_query_one("#journal-outline", OutlineView).editor.text.endswith("!")
     assert [str(e) for e in expected_app_errors] == ["a bug in showing the day's title"]
     log = Path(demo.settings.state_dir) / "app-errors.log"

@@ -85,7 +85,7 @@ async def test_todays_journal_lists_scheduled_and_deadline_and_the_default_queri
         assert "Next 3 days" in extra and "in two days" in extra
         assert "finished one" not in extra and "in ten days" not in extra
         assert "Doing now" in extra and "in progress" in extra
-        await pilot.press("alt+left")  # another day: nothing there
+        await pilot.press("ctrl+pageup")  # another day: nothing there
         assert await until(pilot, lambda: not str(app.main_query_one("#journal-outline #extra", Static).render()))
 
 
@@ -113,7 +113,7 @@ async def test_a_new_day_starts_from_the_journal_template_written_only_once_type
         view = app.main_query_one("#journal-outline")
         assert [r.content for r in view.outline.rows] == ["## Morning [[Nov 20th, 2026]]", "TODO review [[Inbox]]"]
         view.flush()
-        await pilot.press("alt+left", "alt+right")  # leaving the untouched day writes nothing
+        await pilot.press("ctrl+pageup", "ctrl+pagedown")  # leaving the untouched day writes nothing
         await settle(pilot)
         assert not today.exists()
         await pilot.press("end", "!")

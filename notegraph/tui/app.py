@@ -103,6 +103,46 @@ class HelpScreen(ModalScreen[None]):
         self.query_one("#help").focus()
 
 
+class History:
+    """Back and forward through the days and pages shown, as in a browser (Alt+Left, Alt+Right)."""
+
+    def __init__(self, start: tuple[str, Any]) -> None:
+        self.current = start
+        self._back: list[tuple[str, Any]] = []
+        self._forward: list[tuple[str, Any]] = []
+        self._replaying = False
+
+    def visit(self, place: tuple[str, Any]) -> None:
+        if self._replaying:
+            self.current = place
+            return
+        if place != self.current:
+            self._back.append(self.current)
+            del self._back[:-200]
+            self._forward.clear()
+            self.current = place
+
+    def back(self) -> tuple[str, Any] | None:
+        if not self._back:
+            return None
+        self._forward.append(self.current)
+        return self._back.pop()
+
+    def forward(self) -> tuple[str, Any] | None:
+        if not self._forward:
+            return None
+        self._back.append(self.current)
+        return self._forward.pop()
+
+    @contextlib.contextmanager
+    def replaying(self) -> Iterator[None]:
+        self._replaying = True
+        try:
+            yield
+        finally:
+            self._replaying = False
+
+
 class Actions(Provider):
     """Every app action in Textual's command palette."""
 
@@ -191,8 +231,10 @@ class NotegraphApp(App[None]):
         Binding("f4", "show_tab('page')", "Page", priority=True),
         Binding("f5", "show_tab('ask')", "Ask", priority=True),
         Binding("f6", "show_tab('reports')", "Reports", priority=True),
-        Binding("alt+left,ctrl+pageup", "day(-1)", "Previous day", show=False, priority=True),
-        Binding("alt+right,ctrl+pagedown", "day(1)", "Next day", show=False, priority=True),
+        Binding("alt+left", "go_back", "Back", show=False, priority=True),
+        Binding("alt+right", "go_forward", "Forward", show=False, priority=True),
+        Binding("ctrl+pageup", "day(-1)", "Previous journal day", show=False, priority=True),
+        Binding("ctrl+pagedown", "day(1)", "Next journal day", show=False, priority=True),
         Binding("ctrl+t", "day(0)", "Today", show=False, priority=True),
         Binding("ctrl+g", "pick_date", "Go to day", priority=True),
         Binding("ctrl+l", "link_unlinked", "Link unlinked references", show=False),
@@ -252,6 +294,7 @@ class NotegraphApp(App[None]):
         self._quit_anyway = False
         self.plugin_actions: list[tuple[str, PaletteAction]] = []
         self._keys = KeyGate()
+        self.history = History(("day", self.day))
         self._retry: Any = None
         self._search_round = 0
         self.survives_errors = False
@@ -529,13 +572,48 @@ class NotegraphApp(App[None]):
 
     # -- journal ----------------------------------------------------------------------
     def action_day(self, step: int) -> None:
-        self.go_to_day(self.notebook.today() if step == 0 else self.day + dt.timedelta(days=step))
+        """Today, or the journal day before or after this one that has a page (empty days are skipped)."""
+        if step == 0:
+            self.go_to_day(self.notebook.today())
+            return
+        try:
+            day = self.notebook.neighbour_journal_day(self.day, step)
+        except Exception:  # the index is being created: step one calendar day
+            day = self.day + dt.timedelta(days=step)
+        if day is None:
+            self.bell()
+            self.notify("no earlier journal day" if step < 0 else "no later journal day", timeout=3)
+            return
+        self.go_to_day(day)
 
     def go_to_day(self, day: dt.date) -> None:
         previous, self.day = self.day, day
-        if not self.show_day():
+        if self.show_day():
+            self.history.visit(("day", day))
+        else:
             self.day = previous
         self.action_show_tab("journal")
+
+    # -- back and forward ----------------------------------------------------------------
+    def action_go_back(self) -> None:
+        self._go_through_history(self.history.back())
+
+    def action_go_forward(self) -> None:
+        self._go_through_history(self.history.forward())
+
+    def _go_through_history(self, place: tuple[str, Any] | None) -> None:
+        """Show a place from the history without adding to it."""
+        if place is None:
+            self.bell()
+            return
+        with self.history.replaying():
+            kind, where = place
+            if kind == "day":
+                self.go_to_day(where)
+            elif kind == "file":
+                self.open_file(where)
+            else:
+                self.open_page(where)
 
     def action_pick_date(self) -> None:
         def chosen(day: dt.date | None) -> None:
@@ -615,6 +693,7 @@ class NotegraphApp(App[None]):
         self.main_query_one(TabbedContent).active = "page"
         view = self.main_query_one("#page-outline", OutlineView)
         if view.open(session, row, select=select):
+            self.history.visit(("file", session.file.rel) if session.exists else ("page", title))
             self.shown_page = session.file.rel
             self.main_query_one("#page-title", Label).update(title)
             self.show_references()

@@ -1,0 +1,53 @@
+"""Moving around: journal days that skip empty days, back and forward across days and pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from notegraph.notebook import Notebook
+from tests.test_tui_keys import app_test, started
+from tests.waiting import burst, settle, until
+
+FILES = {
+    "journals/2026_11_10.md": "- an older day with [[Alpha]]\n",
+    "journals/2026_11_17.md": "- the last day written\n",
+    "pages/Alpha.md": "- alpha\n",
+}
+
+
+def make(tmp_path: Path, monkeypatch) -> Notebook:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
+    root = tmp_path / "graph"
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    notebook = Notebook.open(root, index=tmp_path / "i.db")
+    notebook.index()
+    return notebook
+
+
+@app_test
+async def test_journal_days_skip_empty_days_and_back_forward_retrace_days_and_pages(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    async with started(notebook) as (app, pilot):
+        days = []
+        for _ in range(3):
+            await burst(pilot, "ctrl+pageup")
+            days.append(app.day.isoformat())
+        assert days == ["2026-11-17", "2026-11-10", "2026-11-10"]  # one key from today to the last day written
+        await burst(pilot, "ctrl+pagedown", "ctrl+pagedown", "ctrl+pagedown")
+        assert app.day.isoformat() == "2026-11-21"  # past today: one calendar day at a time, to plan ahead
+        await burst(pilot, "ctrl+t", "ctrl+pageup", "ctrl+pageup")  # 20 → 17 → 10
+        view = app.main_query_one("#journal-outline")
+        view.go_to(view.outline.rows[0].key)
+        await burst(pilot, "end", "left", "ctrl+o")  # open [[Alpha]]
+        assert await until(pilot, lambda: app.main_query_one("#page-title").render().plain == "Alpha")
+        await burst(pilot, "alt+left")
+        assert (app.main_query_one("TabbedContent").active, app.day.isoformat()) == ("journal", "2026-11-10")
+        await burst(pilot, "alt+left", "alt+left")
+        assert app.day.isoformat() == "2026-11-20"
+        await burst(pilot, "alt+right", "alt+right", "alt+right")
+        assert app.main_query_one("TabbedContent").active == "page"
+        await burst(pilot, "x")  # the page arrived selected: a letter changes nothing
+        await settle(pilot)
+    assert (notebook.root / "pages/Alpha.md").read_text() == "- alpha\n"
