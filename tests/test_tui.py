@@ -172,7 +172,7 @@ def test_help_and_palette_list_the_actions(demo: Notebook) -> None:
         app = NotegraphApp(demo, watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await press(pilot, "f1")
-            assert await until(pilot, lambda: "Previous day" in screen_text(app, "#help Static"))
+            assert await until(pilot, lambda: "Previous journal day" in screen_text(app, "#help Static"))
             assert "cycle the task marker" in screen_text(app, "#help Static")
             assert "delete the selected blocks" in screen_text(app, "#help Static")
             await press(pilot, "escape")
@@ -181,7 +181,7 @@ def test_help_and_palette_list_the_actions(demo: Notebook) -> None:
             assert await until(pilot, lambda: isinstance(app.focused, CommandInput))
             await press(pilot, *"previous")
             # the palette searches in the background: Enter runs what is highlighted once it is there
-            assert await until(pilot, lambda: palette_highlights(app, "Previous day"))
+            assert await until(pilot, lambda: palette_highlights(app, "Previous journal day"))
             await press(pilot, "enter")
             assert await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
             assert await until(pilot, lambda: text_of(app, "#journal-title") == "Thursday, November 19, 2026")
