@@ -37,6 +37,7 @@ from notegraph.model import Page
 from notegraph.plugins import PluginHost, plugin_host
 from notegraph.logseq.dates import format_date
 from notegraph.query import QueryResult, run_query
+from notegraph.rename import RenamePlan, RenameReport, apply_rename, plan_rename
 from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
     AgendaItem,
@@ -650,6 +651,16 @@ class Notebook:
         rows = self.store.db.execute("SELECT level, content, id FROM blocks WHERE page_key = ? AND pre_block = 0 "
                                      "ORDER BY file, position", [info.key]).fetchall()
         return [(r[0] - 1, r[1], r[2]) for r in rows]
+
+    def plan_rename(self, old: str, new: str) -> RenamePlan:
+        """What renaming the page ``old`` to ``new`` would change (see :mod:`notegraph.rename`)."""
+        return plan_rename(self.graph, old, new)
+
+    def rename(self, plan: RenamePlan) -> RenameReport:
+        """Carry out a rename plan, then bring the index up to date."""
+        report = apply_rename(self.graph, plan)
+        self.fresh()
+        return report
 
     def page(self, name: str) -> PageInfo:
         page = resolve_page(self.store, name)

@@ -1,4 +1,4 @@
-"""Commands that read a whole graph: open (summary), export, check."""
+"""Commands on a whole graph: open (summary), export, check, rename."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TextIO
 
 import click
 
-from notegraph.cli.common import graph_argument_or_option, open_notebook
+from notegraph.cli.common import graph_argument_or_option, graph_option, open_notebook
 from notegraph.errors import NotegraphError
 from notegraph.logseq.export import page_record
 from notegraph.notebook import Notebook
@@ -126,4 +126,33 @@ def check(graph: str | None, verbose: bool) -> None:
         sys.exit(1)
 
 
-COMMANDS = [open_graph, export, check]
+@click.command("rename")
+@click.argument("old")
+@click.argument("new")
+@graph_option
+@click.option("-n", "--dry-run", is_flag=True, help="Show the plan (files and counts) and change nothing.")
+def rename(old: str, new: str, graph_opt: str | None, dry_run: bool) -> None:
+    """Rename the page OLD to NEW: its file (in the graph's file-name format), every [[OLD]], #OLD,
+    tags::/alias:: mention and title:: across the graph, and the pages under OLD/.
+
+    The plan is printed first. Each file is written atomically; if a write fails, the files
+    already done and the ones left are listed (exit status 3) and running it again finishes.
+    """
+    notebook = open_notebook(graph_opt)
+    plan = notebook.plan_rename(old, new)
+    click.echo(f"rename {plan.old} → {plan.new}: {plan.references} references in {len(plan.changes)} files")
+    for change in plan.changes:
+        moved = f"  → {change.move_to}" if change.move_to else ""
+        click.echo(f"  {change.rel}: {change.references} references{moved}")
+    if dry_run:
+        click.echo("dry run: nothing was changed")
+        return
+    report = notebook.rename(plan)
+    if report.error is not None:
+        click.echo(f"done: {', '.join(report.done) or 'none'}", err=True)
+        click.echo(f"not done: {', '.join([report.failed or '', *report.not_done]).strip(', ')}", err=True)
+        raise report.error
+    click.echo(f"renamed: {len(report.done)} files written")
+
+
+COMMANDS = [open_graph, export, check, rename]

@@ -1,8 +1,9 @@
 """The user's note files on disk: reading them safely, and the one write protocol.
 
 Every writer in notegraph (``add``, the app's saves and merges, ``link_unlinked``,
-saved reports) changes a note through :func:`update_note`; nothing else opens a
-note for writing (a test checks that). The protocol:
+saved reports, page renames) changes a note through :func:`update_note`, and a rename
+moves one through :func:`move_note`; nothing else opens a note for writing (a test
+checks that). The protocol:
 
 1. **Resolve.** A symlinked note is written where it really lives (the link stays a
    link). A dangling link, a folder, a FIFO/socket/device, a file without write
@@ -212,6 +213,44 @@ def update_note(path: Path, change: Change, *, attempts: int = ATTEMPTS) -> Note
             "wait until the program that is writing it (a sync tool?) is done, then try again")
     finally:
         os.close(dir_fd)  # closing the folder releases the lock
+
+
+def move_note(source: Path, target: Path) -> None:
+    """Rename a note (a page rename) under the same protocol: both folders locked, the note a
+    regular writable file with one link (never a symlink: which name would move?), and never
+    over an existing file — ``link()`` fails rather than replace one created meanwhile; then the
+    old name goes. Raises :class:`UnsafeWriteError`; nothing is moved then."""
+    try:
+        st = os.lstat(source)
+    except OSError as exc:
+        raise _unwritable(source, exc) from exc
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafeWriteError(f"{source} is a symlink; notegraph does not rename it",
+                               "rename the file it points to yourself, then run the rename again")
+    _check_writable(source, st)
+    _ensure_folder(target.parent)
+    folders = sorted({Path(os.path.realpath(source.parent)), Path(os.path.realpath(target.parent))})
+    fds = [_open_folder(folder) for folder in folders]
+    try:
+        for fd, folder in zip(fds, folders):
+            _lock(fd, folder)
+        if os.path.lexists(target):
+            raise UnsafeWriteError(f"{target} exists; nothing was renamed", "choose another name, or merge the pages by hand")
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except FileExistsError:
+            raise UnsafeWriteError(f"{target} was created meanwhile; nothing was renamed", "try again") from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV):
+                raise _unwritable(target, exc) from exc
+            os.rename(source, target)  # no hard links here: checked just above, under the lock
+        else:
+            os.unlink(source)
+        for fd in fds:
+            _fsync(fd)
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def _resolve(path: Path) -> Path:
