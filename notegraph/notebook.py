@@ -40,6 +40,7 @@ from notegraph.query import QueryResult, run_query
 from notegraph.rename import RenamePlan, RenameReport, apply_rename, plan_rename
 from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
+    find_pages,
     AgendaItem,
     agenda,
     complete_names,
@@ -524,6 +525,10 @@ class Notebook:
 
     def tag_counts(self, filters: Filters = Filters()) -> dict[str, int]:
         return tag_counts(self.store, filters)
+
+    def find_pages(self, typed: str, *, limit: int = 20) -> list[str]:
+        """Page names and aliases for quick-open (fuzzy; see :func:`notegraph.search.find_pages`)."""
+        return find_pages(self.store, typed, limit=limit)
 
     def complete(self, partial: str, *, tags: bool = False, limit: int = 8) -> list[str]:
         """Page names (or tags) matching what was typed after ``[[`` (or ``#``)."""

@@ -455,6 +455,68 @@ def complete_names(store: Store, partial: str, *, tags: bool = False, limit: int
     return names
 
 
+def find_pages(store: Store, typed: str, *, limit: int = 20) -> list[str]:
+    """Page names (and aliases) for quick-open, fuzzy: the typed letters in order. The name
+    itself first, then names starting with it, names whose words start with its letters
+    (``pr`` → Priya Raman), names containing it, then any; the most linked first in each.
+    Journal days are left out (Ctrl+G goes to a day)."""
+    letters = [c for c in typed.lower() if not c.isspace()]
+    if not letters:
+        return []
+    escaped = [c.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for c in letters]
+    pattern = "%" + "%".join(escaped) + "%"
+    rows = store.db.execute(
+        "SELECT key, sum(uses) FROM (SELECT page_key AS key, count(*) AS uses FROM refs GROUP BY page_key "
+        "UNION ALL SELECT key, 0 FROM pages WHERE journal_day IS NULL UNION ALL SELECT alias, 0 FROM aliases) "
+        "WHERE key LIKE ? ESCAPE '\\' AND key NOT IN (SELECT key FROM pages WHERE journal_day IS NOT NULL) "
+        "GROUP BY key", [pattern]).fetchall()
+    wanted = " ".join(typed.lower().split())
+
+    def rank(row: tuple[str, int]) -> tuple[int, int, int]:
+        key, uses = row
+        if key == wanted:
+            tier = 0
+        elif key.startswith(wanted):
+            tier = 1
+        elif _word_starts(key, "".join(letters)):
+            tier = 2
+        elif wanted in key:
+            tier = 3
+        else:
+            tier = 4
+        return tier, -uses, len(key)
+
+    names: list[str] = []
+    for key, _ in sorted(rows, key=rank):
+        spelled = store.db.execute("SELECT name FROM pages WHERE key = ?", [key]).fetchone()
+        name = spelled[0] if spelled else _spelled_as_written(store, key)
+        if name is not None and name not in names:
+            names.append(name)
+        if len(names) == limit:
+            break
+    return names
+
+
+def _word_starts(name: str, letters: str) -> bool:
+    """Whether ``letters`` are, in order, the starts of words of ``name`` (each word may give
+    several: ``prra`` and ``pr`` both fit "priya raman")."""
+    words = re.split(r"[\s/:_-]+", name)
+
+    def fits(i: int, w: int) -> bool:
+        if i == len(letters):
+            return True
+        for k in range(w, len(words)):
+            word = words[k]
+            n = 0
+            while n < len(word) and i + n < len(letters) and word[n] == letters[i + n]:
+                n += 1
+                if fits(i + n, k + 1):
+                    return True
+        return False
+
+    return fits(0, 0)
+
+
 _REF_PROPERTY = re.compile(r"^\s*(?:tags|alias)::(.*)$", re.IGNORECASE | re.MULTILINE)
 
 

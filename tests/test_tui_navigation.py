@@ -51,3 +51,26 @@ async def test_journal_days_skip_empty_days_and_back_forward_retrace_days_and_pa
         await burst(pilot, "x")  # the page arrived selected: a letter changes nothing
         await settle(pilot)
     assert (notebook.root / "pages/Alpha.md").read_text() == "- alpha\n"
+
+
+@app_test
+async def test_quick_open_finds_a_page_in_two_letters_and_makes_a_new_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    (notebook.root / "journals/2026_11_17.md").write_text("- talked to [[Priya Raman]] about [[Alpha]]\n")
+    notebook.index()
+    assert notebook.find_pages("pr")[0] == "Priya Raman"
+    assert notebook.find_pages("alp") == ["Alpha"]
+    async with started(notebook) as (app, pilot):
+        await burst(pilot, "ctrl+e", "p", "r", "enter")  # a burst: Enter takes the match for "pr"
+        assert await until(pilot, lambda: app.main_query_one("#page-title").render().plain == "Priya Raman")
+        await burst(pilot, "ctrl+e", *"Fresh idea", "enter", *"first words")
+        assert await until(pilot, lambda: app.main_query_one("#page-title").render().plain == "Fresh idea")
+        app.main_query_one("#page-outline").flush()
+        assert await until(pilot, lambda: (notebook.root / "pages/Fresh idea.md").exists())
+        assert (notebook.root / "pages/Fresh idea.md").read_text() == "- first words\n"
+        # The search box lists a page whose name holds the words before the blocks.
+        await burst(pilot, "f3", *"priya raman", "enter")
+        results = app.main_query_one("#search-results")
+        assert await until(pilot, lambda: bool(results.children) and getattr(results.children[0], "page_name", "") == "Priya Raman")
+        await burst(pilot, "down", "enter")
+        assert await until(pilot, lambda: app.main_query_one("TabbedContent").active == "page")

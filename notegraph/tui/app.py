@@ -40,6 +40,7 @@ from notegraph.tui.hooks import palette_actions
 from notegraph.tui import survive
 from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
+from notegraph.tui.finder import open_finder
 from notegraph.tui.macros import agenda_text, macro_lines_for
 from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
                                  focus_now, on_hidden_tab)
@@ -237,6 +238,7 @@ class NotegraphApp(App[None]):
         Binding("ctrl+pagedown", "day(1)", "Next journal day", show=False, priority=True),
         Binding("ctrl+t", "day(0)", "Today", show=False, priority=True),
         Binding("ctrl+g", "pick_date", "Go to day", priority=True),
+        Binding("ctrl+e", "find_page", "Open page", priority=True),
         Binding("ctrl+l", "link_unlinked", "Link unlinked references", show=False),
         Binding("ctrl+s", "save", "Save (report: as a page)", show=False, priority=True),
         Binding("f1", "help", "Help", priority=True),
@@ -615,6 +617,10 @@ class NotegraphApp(App[None]):
             else:
                 self.open_page(where)
 
+    def action_find_page(self) -> None:
+        """Quick-open: a page by a few letters of its name or alias (or a new page)."""
+        open_finder(self, lambda typed: self.notebook.find_pages(typed, limit=20), self.open_page)
+
     def action_pick_date(self) -> None:
         def chosen(day: dt.date | None) -> None:
             if day is not None:
@@ -785,16 +791,24 @@ class NotegraphApp(App[None]):
                 hits = [h for h in hits if needle in h.content.lower()] if needle else hits
             else:
                 hits = self.notebook.search(words, filters, limit=30, mode=mode)
+            # Pages whose name holds the words come first: searching "Priya Raman" finds her page.
+            needle = " ".join(words.lower().split())
+            pages = [name for name in self.notebook.find_pages(needle, limit=10)
+                     if needle and needle in name.lower()][:3] if mode != "tasks" else []
         except Exception as exc:
             self.post_message(WorkFailed(exc))
             return
-        self.call_from_thread(self.show_hits, hits, round)
+        self.call_from_thread(self.show_hits, hits, round, pages)
 
-    def show_hits(self, hits: list[Hit], round: int) -> None:
+    def show_hits(self, hits: list[Hit], round: int, pages: list[str] | None = None) -> None:
         if round != self._search_round:
             return  # a newer search is under way: its results, not these
         results = self.main_query_one("#search-results", ListView)
         results.clear()
+        for name in pages or []:
+            item = ListItem(Static(Text.assemble(("page  ", "dim"), (name, "bold cyan"))))
+            item.page_name = name  # type: ignore[attr-defined]
+            results.append(item)
         for hit in hits:
             line = Text()
             trail = " › ".join(c.split("\n", 1)[0][:30] for c in hit.breadcrumb)
@@ -807,7 +821,7 @@ class NotegraphApp(App[None]):
             item = ListItem(Static(line))
             item.hit = hit  # type: ignore[attr-defined]
             results.append(item)
-        if not hits:
+        if not hits and not pages:
             results.append(ListItem(Static(Text("no matches", style="dim"))))
             return
         self.call_after_refresh(self._highlight_first, results)
@@ -836,6 +850,8 @@ class NotegraphApp(App[None]):
         hit = getattr(item, "hit", None)
         if hit is not None:
             self.open_file(hit.file, hit.line)
+        elif getattr(item, "page_name", None):
+            self.open_page(item.page_name)  # type: ignore[attr-defined]
 
     def fill_tag_tree(self) -> None:
         tree = self.main_query_one("#tag-tree", Tree)
