@@ -74,3 +74,27 @@ async def test_quick_open_finds_a_page_in_two_letters_and_makes_a_new_one(tmp_pa
         assert await until(pilot, lambda: bool(results.children) and getattr(results.children[0], "page_name", "") == "Priya Raman")
         await burst(pilot, "down", "enter")
         assert await until(pilot, lambda: app.main_query_one("TabbedContent").active == "page")
+
+
+@app_test
+async def test_linked_references_show_their_children_and_open_their_blocks(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    (notebook.root / "journals/2026_11_17.md").write_text(
+        "- meeting about [[Alpha]]\n\t- decided to ship\n\t\t- on Friday\n- Alpha mentioned, not linked\n")
+    notebook.index()
+    async with started(notebook) as (app, pilot):
+        app.open_page("Alpha")
+        await settle(pilot)
+        extra = app.main_query_one("#page-outline #extra")
+        text = extra.render()
+        plain = text.plain
+        assert plain.index("meeting about Alpha") < plain.index("decided to ship") < plain.index("on Friday")
+        assert "Unlinked references" in plain and "Alpha mentioned, not linked" in plain
+        opens = {span.style.meta.get("open") for span in text.spans if hasattr(span.style, "meta") and span.style.meta}
+        child = notebook.search("decided", mode="keyword")[0]
+        assert ("block", child.id) in opens  # a click on the child opens it
+        app.action_open_link("block", child.id)
+        await settle(pilot)
+        view = app.main_query_one("#page-outline")
+        assert view.session.file.rel == "journals/2026_11_17.md" and view.selecting
+        assert view.outline.rows[view.cursor].content == "decided to ship"

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from rich.style import Style
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
@@ -45,7 +46,8 @@ from notegraph.tui.macros import agenda_text, macro_lines_for
 from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
                                  focus_now, on_hidden_tab)
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
-from notegraph.tui.render import inline
+from notegraph.editor.outline import marker_of
+from notegraph.tui.render import block_text, inline
 
 
 class IndexUpdated(Message):
@@ -102,6 +104,10 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()
+
+
+REFERENCE_CHILDREN = 8
+"""Children shown under each linked reference."""
 
 
 class History:
@@ -726,13 +732,35 @@ class NotegraphApp(App[None]):
                 continue
             text.append(f"\n{title}\n", style="bold underline")
             for group in found:
-                text.append(f"{group.page}\n", style="cyan")
+                text.append(f"{group.page}\n", style=Style.parse("cyan") + Style(meta={"open": ("page", group.page)}))
                 for hit in group.hits:
-                    trail = " › ".join(c.split("\n", 1)[0][:24] for c in hit.breadcrumb)
-                    text.append("  " + (f"{trail} › " if trail else ""), style="dim")
-                    text.append_text(inline(hit.content.split("\n", 1)[0]))
-                    text.append("\n")
+                    text.append_text(self._reference_lines(hit, with_children=title.startswith("Linked")))
         view.query_one("#extra", Static).update(text)
+
+    def _reference_lines(self, hit: Hit, *, with_children: bool) -> Text:
+        """A referencing block (a click opens it) and, for linked references, its children as in
+        Logseq's references (the first few; the block itself has the rest)."""
+        out = Text()
+        trail = " › ".join(c.split("\n", 1)[0][:24] for c in hit.breadcrumb)
+        out.append("  " + (f"{trail} › " if trail else ""), style="dim")
+        first = hit.content.split("\n", 1)[0]
+        line = block_text(first, marker_of(first))
+        line.stylize(Style(meta={"open": ("block", hit.id)}))
+        out.append_text(line)
+        out.append("\n")
+        if not with_children:
+            return out
+        children = self.notebook.embedded(f"(({hit.id}))")[1:]
+        for depth, content, block_id in children[:REFERENCE_CHILDREN]:
+            child_first = content.split("\n", 1)[0]
+            child = block_text(child_first, marker_of(child_first))
+            child.stylize(Style(meta={"open": ("block", block_id)}))
+            out.append("    " + "  " * (depth - 1) + "• ", style="dim")
+            out.append_text(child)
+            out.append("\n")
+        if len(children) > REFERENCE_CHILDREN:
+            out.append(f"    … {len(children) - REFERENCE_CHILDREN} more under it\n", style="dim")
+        return out
 
     def action_link_unlinked(self) -> None:
         view = self.main_query_one("#page-outline", OutlineView)

@@ -245,7 +245,7 @@ class OutlineView(VerticalScroll):
         yield SelectedBlocks(self)
         yield OptionList(id="completion")
         yield RowsText("", classes="rows", id="below")
-        yield Static("", classes="rows", id="extra")
+        yield RowsText("", classes="rows", id="extra")
 
     @property
     def editor(self) -> BlockInput:
