@@ -98,3 +98,26 @@ async def test_linked_references_show_their_children_and_open_their_blocks(tmp_p
         view = app.main_query_one("#page-outline")
         assert view.session.file.rel == "journals/2026_11_17.md" and view.selecting
         assert view.outline.rows[view.cursor].content == "decided to ship"
+
+
+@app_test
+async def test_ctrl_b_copies_the_block_reference_adding_an_id_as_logseq_does(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    path = notebook.root / "journals/2026_11_17.md"
+    path.write_text("- a decision\n  owner:: me\n\t- its child\n- another\n")
+    notebook.index()
+    async with started(notebook) as (app, pilot):
+        await burst(pilot, "ctrl+pageup", "ctrl+b")
+        view = app.main_query_one("#journal-outline")
+        view.flush()
+        assert await until(pilot, lambda: "id::" in path.read_text())
+        text = path.read_text()
+        block_id = text.split("id:: ", 1)[1].split("\n", 1)[0]
+        assert text == f"- a decision\n  owner:: me\n  id:: {block_id}\n\t- its child\n- another\n"
+        assert app.clipboard == f"(({block_id}))"
+        assert view.editor.text == "a decision\nowner:: me"  # the id:: line stays out of the way
+        await burst(pilot, "ctrl+b")  # again: the same id, nothing new written
+        assert app.clipboard == f"(({block_id}))"
+        await burst(pilot, "down", "down", "end", "space", "ctrl+v")
+        view.flush()
+        assert await until(pilot, lambda: f"- another (({block_id}))" in path.read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 # Logseq hides these while a block is edited; they must survive the edit untouched.
@@ -94,3 +95,23 @@ def _link(m: re.Match[str]) -> LinkUnderCursor:
     if m.group(4):
         return LinkUnderCursor("block", m.group(4))
     return LinkUnderCursor("url", m.group(5))
+
+
+_ID_LINE = re.compile(r"^\s*id::\s*([0-9a-fA-F-]{36})\s*$", re.IGNORECASE)
+_PROPERTY_LINE = re.compile(r"^\s*[A-Za-z0-9_-]+::(?:\s|$)")
+
+
+def with_block_id(content: str) -> tuple[str, str]:
+    """The block's content with an ``id::`` line, and that id: its own when it has one, else a new
+    uuid written as Logseq writes it — after the first line and the property lines under it."""
+    lines = content.split("\n")
+    for line in lines[1:]:
+        found = _ID_LINE.match(line)
+        if found:
+            return content, found.group(1).lower()
+    block_id = str(uuid.uuid4())
+    at = 1
+    while at < len(lines) and _PROPERTY_LINE.match(lines[at]):
+        at += 1
+    lines.insert(at, f"id:: {block_id}")
+    return "\n".join(lines), block_id

@@ -24,7 +24,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static, TextArea
 
-from notegraph.editor.assist import Completing, HiddenLines, complete, completing, editable, first_link, link_at
+from notegraph.editor.assist import (Completing, HiddenLines, complete, completing, editable, first_link, link_at,
+                                     with_block_id)
 from notegraph.editor.outline import Outline, blank_row, marker_of
 from notegraph.editor.session import EditSession, SaveOutcome
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
@@ -68,6 +69,7 @@ class BlockInput(OrderedKeys, TextArea):
         Binding("ctrl+o", "outline('open_link')", "Open link", show=False),
         Binding("shift+enter,ctrl+j", "line_break", "Line break", show=False),
         Binding("escape", "outline('select')", "Select block", show=False),
+        Binding("ctrl+b", "outline('copy_ref')", "Copy block reference", show=False),
     ]
 
     def __init__(self, view: "OutlineView") -> None:
@@ -166,6 +168,7 @@ class SelectedBlocks(OrderedKeys, RowsText):
         Binding("home", "select_step(-1000000)", "First block", show=False),
         Binding("end", "select_step(1000000)", "Last block", show=False),
         Binding("enter", "edit", "Edit"),
+        Binding("ctrl+b", "copy_ref", "Copy block reference", show=False),
         Binding("backspace,delete", "blocks('delete')", "Delete"),
         Binding("tab", "blocks('indent')", "Indent"),
         Binding("shift+tab", "blocks('outdent')", "Outdent", show=False),
@@ -197,6 +200,9 @@ class SelectedBlocks(OrderedKeys, RowsText):
 
     def action_blocks(self, operation: str) -> None:
         self.view.operate_blocks(operation)
+
+    def action_copy_ref(self) -> None:
+        self.view.copy_block_ref()
 
 
 class OutlineView(VerticalScroll):
@@ -465,6 +471,9 @@ class OutlineView(VerticalScroll):
         elif operation == "select":
             self.select()
             return
+        elif operation == "copy_ref":
+            self.copy_block_ref()
+            return
         elif operation == "open_link":
             row, col = editor.cursor_location
             link = link_at(editor.text.split("\n")[row], col)
@@ -525,6 +534,26 @@ class OutlineView(VerticalScroll):
             self.anchor_key = self.cursor_key
         self.show()
         self._scroll_to_cursor()
+
+    def copy_block_ref(self) -> None:
+        """Ctrl+B: ``((uuid))`` of the block to the clipboard (Ctrl+V pastes it), giving the block an
+        ``id::`` first when it has none, as Logseq does."""
+        if self.session is None:
+            return
+        self.sync_editor()
+        index = self.cursor
+        row = self.outline.rows[index]
+        if row.pre:
+            self.notify("page properties have no block reference", timeout=3)
+            return
+        content, block_id = with_block_id(row.content)
+        if content != row.content:
+            self.outline.set_content(index, content)
+            self._shown_text = None
+            self.show(column=self.editor.cursor_location[1])
+            self.schedule_save()
+        self.app.copy_to_clipboard(f"(({block_id}))")
+        self.notify(f"copied (({block_id})): Ctrl+V pastes it", timeout=4)
 
     def insert_template(self, rows: list[tuple[str, int]]) -> None:
         """A template's rows at the cursor (one undo step); editing its first block after."""
