@@ -121,3 +121,19 @@ async def test_ctrl_b_copies_the_block_reference_adding_an_id_as_logseq_does(tmp
         await burst(pilot, "down", "down", "end", "space", "ctrl+v")
         view.flush()
         assert await until(pilot, lambda: f"- another (({block_id}))" in path.read_text())
+
+
+@app_test
+async def test_renaming_the_open_page_from_the_palette(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    async with started(notebook) as (app, pilot):
+        app.open_page("Alpha")
+        await settle(pilot)
+        app.ask_page_rename()
+        await burst(pilot, "ctrl+u", *"Beta Project", "enter")
+        assert await until(pilot, lambda: app.main_query_one("#page-title").render().plain == "Beta Project")
+        await settle(pilot)
+    root = notebook.root
+    assert not (root / "pages/Alpha.md").exists()
+    assert (root / "pages/Beta Project.md").read_text() == "- alpha\n"
+    assert (root / "journals/2026_11_10.md").read_text() == "- an older day with [[Beta Project]]\n"

@@ -41,7 +41,7 @@ from notegraph.tui.hooks import palette_actions
 from notegraph.tui import survive
 from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
-from notegraph.tui.finder import open_finder
+from notegraph.tui.finder import NameAsker, open_finder
 from notegraph.tui.macros import agenda_text, macro_lines_for
 from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
                                  focus_now, on_hidden_tab)
@@ -169,6 +169,9 @@ class Actions(Provider):
                 yield PaletteHit(score, matcher.highlight(action.title),
                                  lambda plugin=plugin, action=action: app.run_plugin_action(plugin, action),
                                  help=action.help or f"plugin: {plugin}")
+        if app.shown_page is not None and (score := matcher.match("Rename this page")) > 0:
+            yield PaletteHit(score, matcher.highlight("Rename this page"), app.ask_page_rename,
+                             help="its file and every reference across the graph")
         for name in app.template_names():
             title = f"Insert template: {name}"
             if (score := matcher.match(title)) > 0:
@@ -1048,6 +1051,37 @@ class NotegraphApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def ask_page_rename(self) -> None:
+        """Palette: rename the open page (as `notegraph rename`): ask the new name, show the plan's
+        size, write it, and show the page under its new name."""
+        view = self.main_query_one("#page-outline", OutlineView)
+        if view.session is None:
+            return
+        for outline in self.main_query(OutlineView):
+            outline.flush()  # typed text is on disk before the rename rewrites files
+        old = view.session.base.name
+
+        def rename(new: str | None) -> None:
+            if not new or new == old:
+                return
+            try:
+                plan = self.notebook.plan_rename(old, new)
+                report = self.notebook.rename(plan)
+            except NotegraphError as exc:
+                self.notify(str(exc), title="not renamed", severity="error", timeout=10)
+                return
+            if report.error is not None:
+                self.notify(f"{report.error}\ndone: {', '.join(report.done) or 'none'}; not done: "
+                            f"{', '.join([report.failed or '', *report.not_done]).strip(', ')}",
+                            title="rename stopped", severity="error", timeout=15)
+                return
+            self.notify(f"{old} → {new}: {plan.references} references in {len(plan.changes)} files", timeout=6)
+            for outline in self.main_query(OutlineView):
+                outline.file_changed_outside()
+            self.open_page(new)
+
+        self.push_screen(NameAsker(f"Rename {old} to (every reference follows):", old), rename)
 
     def template_names(self) -> list[str]:
         try:

@@ -83,3 +83,29 @@ def open_finder(app: Any, find: Callable[[str], list[str]], open_page: Callable[
             open_page(name)
 
     app.push_screen(PageFinder(find), chosen)
+
+
+class NameAsker(ModalScreen["str | None"]):
+    """One line of text (a page's new name): Enter gives it, Esc gives nothing."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    DEFAULT_CSS = """
+    NameAsker { align: center middle; }
+    #name-asker { width: 70; height: 7; border: round $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, question: str, value: str) -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="name-asker"):
+            yield Label(self.question)
+            yield OrderedInput(value=self.value, id="name-input", on_submit=self.submitted)
+
+    def on_mount(self) -> None:
+        focus_now(self.query_one("#name-input", Input))
+
+    def submitted(self, value: str) -> None:
+        self.dismiss(value.strip() or None)
