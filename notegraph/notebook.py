@@ -661,7 +661,7 @@ class Notebook:
         """What renaming the page ``old`` to ``new`` would change (see :mod:`notegraph.rename`)."""
         return plan_rename(self.graph, old, new)
 
-    def rename(self, plan: RenamePlan) -> RenameReport:
+    def rename_page(self, plan: RenamePlan) -> RenameReport:
         """Carry out a rename plan, then bring the index up to date."""
         report = apply_rename(self.graph, plan)
         self.fresh()

@@ -39,7 +39,7 @@ def test_rename_rewrites_links_tags_properties_title_and_namespace_children(tmp_
         "pages/Old Name.md": (1, "pages/New Name.md"),  # its title::
         "pages/Old Name___child.md": (1, "pages/New Name___child.md"),
         "journals/2026_11_20.md": (4, None)}
-    report = notebook.rename(plan)
+    report = notebook.rename_page(plan)
     assert report.error is None and len(report.done) == 3
     root = notebook.root
     assert not (root / "pages/Old Name.md").exists()
@@ -64,7 +64,7 @@ def test_rename_on_the_demo_leaves_no_dangling_link_and_check_clean(tmp_path: Pa
     notebook.index()
     before = sum(len(g.hits) for g in notebook.backlinks("RAG Prototype")[1])
     assert before >= 10
-    report = notebook.rename(notebook.plan_rename("RAG Prototype", "Retrieval Prototype"))
+    report = notebook.rename_page(notebook.plan_rename("RAG Prototype", "Retrieval Prototype"))
     assert report.error is None
     assert sum(len(g.hits) for g in notebook.backlinks("Retrieval Prototype")[1]) == before
     assert not any("[[RAG Prototype]]" in p.read_text() for p in root.rglob("*.md"))
@@ -76,14 +76,14 @@ def test_a_failed_write_leaves_each_file_old_or_new_and_running_again_finishes(t
     journal = notebook.root / "journals/2026_11_20.md"
     old_journal = journal.read_bytes()
     os.chmod(journal, 0o444)
-    report = notebook.rename(notebook.plan_rename("Old Name", "New Name"))
+    report = notebook.rename_page(notebook.plan_rename("Old Name", "New Name"))
     assert report.failed == "journals/2026_11_20.md" and report.error is not None
     assert "read-only" in report.error.message
     assert journal.read_bytes() == old_journal  # wholly old
     assert report.not_done == ["pages/Old Name.md", "pages/Old Name___child.md"]  # the page files move last
     assert (notebook.root / "pages/Old Name.md").exists()
     os.chmod(journal, 0o644)
-    again = notebook.rename(notebook.plan_rename("Old Name", "New Name"))
+    again = notebook.rename_page(notebook.plan_rename("Old Name", "New Name"))
     assert again.error is None and "[[New Name]]" in journal.read_text()
 
 

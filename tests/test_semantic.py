@@ -279,9 +279,13 @@ def test_background_embedding_waits_while_paused_and_goes_on_when_resumed(tmp_pa
     import sys
 
     write(tmp_path, "pages/Sprout FAQ.md", FAQ)
+    from notegraph.index.embedding import EmbedWorker
+
     notebook = open_notebook(tmp_path)
     reports: list[Any] = []
-    worker = notebook.embed_in_background(reports.append)
+    # Paused before it starts: paused once it runs, it could finish the only chunk first (a
+    # loaded embedder on a quiet machine) and never be caught holding six texts.
+    worker = EmbedWorker(lambda: notebook._open_store(), notebook.embedder, reports.append)
 
     def held() -> bool:  # the embedding thread is blocked in the pause, between chunks
         frame = sys._current_frames().get(worker._thread.ident or -1)
@@ -293,6 +297,7 @@ def test_background_embedding_waits_while_paused_and_goes_on_when_resumed(tmp_pa
 
     worker.pause()
     worker.pause()  # an answer and a report at once: both must end before embedding goes on
+    worker.start()
     try:
         assert wait_until(held)
         assert notebook.embed_status().pending == 6 and not reports

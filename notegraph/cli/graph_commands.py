@@ -147,7 +147,7 @@ def rename(old: str, new: str, graph_opt: str | None, dry_run: bool) -> None:
     if dry_run:
         click.echo("dry run: nothing was changed")
         return
-    report = notebook.rename(plan)
+    report = notebook.rename_page(plan)
     if report.error is not None:
         click.echo(f"done: {', '.join(report.done) or 'none'}", err=True)
         click.echo(f"not done: {', '.join([report.failed or '', *report.not_done]).strip(', ')}", err=True)

@@ -1067,7 +1067,7 @@ class NotegraphApp(App[None]):
                 return
             try:
                 plan = self.notebook.plan_rename(old, new)
-                report = self.notebook.rename(plan)
+                report = self.notebook.rename_page(plan)
             except NotegraphError as exc:
                 self.notify(str(exc), title="not renamed", severity="error", timeout=10)
                 return
