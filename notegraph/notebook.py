@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import gc
 import itertools
 import os
 import re
@@ -126,6 +128,14 @@ class GraphSummary:
 
 QUERY_TOKEN = re.compile(r'\w+:"(?P<quoted>[^"]*)"|\w+:\[\[(?P<linked>.*?)\]\]|\S+')
 """A search box's words: ``key:"two words"`` and ``key:[[two words]]`` stay one token."""
+
+
+def give_back_freed_memory() -> None:
+    """Ask glibc to return freed heap pages to the system (RSS falls; elsewhere a no-op)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _date_of(number: int) -> dt.date:
@@ -317,6 +327,17 @@ class Notebook:
                            progress).start()
 
     # -- the language model ---------------------------------------------------------------
+    def release_language_model(self) -> None:
+        """Give the embedded model's memory back to the system (Ollama's lives in its server);
+        :attr:`llm` loads it again when next asked. Only call when nothing is generating."""
+        llm, self._llm = self._llm, None
+        close = getattr(llm, "close", None)
+        if close is not None:
+            close()
+        del llm
+        gc.collect()
+        give_back_freed_memory()
+
     @property
     def llm(self) -> LLM:
         """The model that answers: Ollama when configured and there, else the embedded one."""

@@ -43,6 +43,24 @@ def test_embedded_model_generates_and_can_be_cancelled() -> None:
     assert len(pieces) == 3
 
 
+def test_the_embedded_model_gives_its_memory_back_and_loads_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The app frees the model a while after the last answer (hundreds of MB held for nothing)."""
+    from notegraph.notebook import Notebook
+
+    def resident_kb() -> int:
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS"))
+
+    monkeypatch.setenv("NOTEGRAPH_LLM", "embedded")
+    (tmp_path / "graph" / "journals").mkdir(parents=True)
+    notebook = Notebook.open(tmp_path / "graph", index=tmp_path / "i.db")
+    assert complete(notebook.llm, [Message("user", "Say hello.")], max_tokens=4).strip()
+    loaded = resident_kb()
+    notebook.release_language_model()
+    assert notebook._llm is None
+    assert resident_kb() < loaded - 100_000  # the weights (~250 MB) are gone, not just marked free
+    assert complete(notebook.llm, [Message("user", "Say hello.")], max_tokens=4).strip()  # loads again
+
+
 def test_ollama_streams_a_chat_through_the_official_client() -> None:
     with FakeOllama(CHAT) as server:
         server.replies.append("Quantization halves memory [1].")

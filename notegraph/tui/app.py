@@ -106,6 +106,8 @@ class HelpScreen(ModalScreen[None]):
         self.query_one("#help").focus()
 
 
+RELEASE_MODEL_AFTER = 120.0
+"""Seconds after the last answer or report before the language model's memory is given back."""
 REFERENCE_CHILDREN = 8
 """Children shown under each linked reference."""
 
@@ -305,6 +307,9 @@ class NotegraphApp(App[None]):
         self._quit_anyway = False
         self.plugin_actions: list[tuple[str, PaletteAction]] = []
         self._keys = KeyGate()
+        self._model_users = 0
+        self._model_users_lock = threading.Lock()
+        self._release_timer: Any = None
         self.history = History(("day", self.day))
         self._retry: Any = None
         self._search_round = 0
@@ -941,11 +946,33 @@ class NotegraphApp(App[None]):
         embedder = self._embedder
         if embedder is not None:
             embedder.pause()
+        with self._model_users_lock:
+            self._model_users += 1
         try:
             yield
         finally:
+            with self._model_users_lock:
+                self._model_users -= 1
             if embedder is not None:
                 embedder.resume()
+            try:
+                self.call_from_thread(self._release_model_later)
+            except RuntimeError:  # the app is closing: nothing left to free later
+                pass
+
+    def _release_model_later(self) -> None:
+        """Once no answer or report has run for :data:`RELEASE_MODEL_AFTER` seconds, the embedded
+        model's memory (~400 MB) goes back to the system; the next question loads it again (~1 s)."""
+        if self._release_timer is not None:
+            self._release_timer.stop()
+        self._release_timer = self.set_timer(RELEASE_MODEL_AFTER, self._release_model)
+
+    def _release_model(self) -> None:
+        self._release_timer = None
+        with self._model_users_lock:
+            if self._model_users:
+                return  # a new answer started: its end schedules the release again
+            self.notebook.release_language_model()
 
     def on_answer_chunk_received(self, message: AnswerChunkReceived) -> None:
         self._answer += message.text
