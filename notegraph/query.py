@@ -4,7 +4,7 @@ Supported, with Logseq's meaning:
 
 * ``[[page]]``, ``#tag``, ``#[[two words]]`` — blocks whose *path* references the page (the block,
   an ancestor, or the page the block is on, as Logseq's ``:block/path-refs``); aliases count.
-* ``"text"`` — blocks whose text contains it (case-insensitive).
+* ``"text"`` — blocks whose text contains it (case-insensitive); so do bare words (``{{query word}}``).
 * ``(and …)``, ``(or …)``, ``(not …)``; several terms side by side are an ``and``.
 * ``(task TODO DOING)`` (also ``todo``), ``(priority A B)``.
 * ``(page "name" …)`` — blocks on one of these pages.
@@ -73,6 +73,8 @@ def parse(query: str) -> Term:
     terms, pos = _read_terms(query, 0, top=True)
     if not terms:
         raise QueryError("the query is empty", "write a query such as (and [[page]] (task TODO))")
+    if all(isinstance(t, str) for t in terms):
+        return Text(query.strip())  # bare words: Logseq searches the text for them
     return terms[0] if len(terms) == 1 else Call("and", tuple(terms))
 
 

@@ -84,6 +84,7 @@ def test_page_refs_follow_the_path_and_aliases_and_show_the_top_block_once(tmp_p
     assert contents(notebook, "(between yesterday today)") == [
         "#alpha tagged today", "DOING [#A] urgent", "unrelated words"]
     assert contents(notebook, '"UNRELATED"') == ["unrelated words"]
+    assert contents(notebook, "unrelated WORDS") == ["unrelated words"]  # bare words: a text search
     # Side by side: and. The block holding a query is left out of its own results.
     assert contents(notebook, "[[alpha]] (task TODO)") == ["TODO nested task"]
     rowid = notebook.query("(task DOING)").blocks[0].rowid
@@ -104,7 +105,7 @@ def test_page_queries(tmp_path: Path) -> None:
     ("(and [[x]]", "never closed"),
     ("[[x]])", "closes nothing"),
     ("", "empty"),
-    ("TODO", "is not a filter"),
+    ("(and TODO [[x]])", "is not a filter"),
     ("(and (page-tags x) (task TODO))", "mixes page filters"),
     ("(between -7d)", "takes a start and an end"),
     ("(between soon today)", "is not a day"),
