@@ -41,6 +41,8 @@ class RenamePlan:
     old: str
     new: str
     changes: list[FileChange] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """Files notegraph does not read (``.org`` pages) that mention the name: left as they are."""
 
     @property
     def references(self) -> int:
@@ -160,10 +162,30 @@ def plan_rename(graph: Graph, old: str, new: str) -> RenamePlan:
             move_to = _file_for(graph, child, p.file)
         if count or move_to:
             plan.changes.append(FileChange(p.file, count, move_to, is_page=p.key == old_key))
+    plan.unreadable = _other_mentions(graph, old)
     if not plan.changes:
         raise NotegraphError(f"no page {old!r} and no reference to it in this graph",
                              "check the spelling: `notegraph search` or `notegraph backlinks`")
     return plan
+
+
+def _other_mentions(graph: Graph, old: str) -> list[str]:
+    """Org-mode pages in the graph that seem to link the page: notegraph reads and writes markdown
+    only, so the rename says which of these it leaves alone."""
+    name = re.escape(old)
+    mention = re.compile(rf"\[\[{name}(?:\]\]|/)|(?<![\w#])#{name}(?![\w/-])", re.IGNORECASE)
+    found = []
+    for path in sorted(graph.root.rglob("*.org")):
+        rel = path.relative_to(graph.root).as_posix()
+        if not graph.is_graph_file(rel.replace(".org", ".md")):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if mention.search(text):
+            found.append(rel)
+    return found
 
 
 def _retitle(text: str, new: str) -> tuple[str, int]:

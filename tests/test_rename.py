@@ -97,3 +97,14 @@ def test_refusals(tmp_path: Path) -> None:
             notebook.plan_rename(old, new)
         assert why in raised.value.message
     assert (notebook.root / "pages/Old Name.md").read_text() == FILES["pages/Old Name.md"]
+
+
+def test_org_mode_files_that_mention_the_page_are_named_not_edited(tmp_path: Path) -> None:
+    notebook = make(tmp_path)
+    org = notebook.root / "pages/Notes.org"
+    org.write_text("* see [[Old Name][the old page]]\n* and [[Old Namesake]]\n")
+    (notebook.root / "pages/Other.org").write_text("* only [[Old Namesake]] here\n")
+    plan = notebook.plan_rename("Old Name", "New Name")
+    assert plan.unreadable == ["pages/Notes.org"]
+    notebook.rename_page(plan)
+    assert org.read_text() == "* see [[Old Name][the old page]]\n* and [[Old Namesake]]\n"

@@ -144,6 +144,9 @@ def rename(old: str, new: str, graph_opt: str | None, dry_run: bool) -> None:
     for change in plan.changes:
         moved = f"  → {change.move_to}" if change.move_to else ""
         click.echo(f"  {change.rel}: {change.references} references{moved}")
+    for rel in plan.unreadable:
+        click.echo(f"warning: {rel} mentions {plan.old} but is an org-mode file, which notegraph does not "
+                   "edit: change it by hand", err=True)
     if dry_run:
         click.echo("dry run: nothing was changed")
         return
