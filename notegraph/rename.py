@@ -173,7 +173,8 @@ def _other_mentions(graph: Graph, old: str) -> list[str]:
     """Org-mode pages in the graph that seem to link the page: notegraph reads and writes markdown
     only, so the rename says which of these it leaves alone."""
     name = re.escape(old)
-    mention = re.compile(rf"\[\[{name}(?:\]\]|/)|(?<![\w#])#{name}(?![\w/-])", re.IGNORECASE)
+    # [[name]], [[name/child]], org's [[name][label]], #name
+    mention = re.compile(rf"\[\[{name}(?:\]\]|\]\[|/)|(?<![\w#])#{name}(?![\w/-])", re.IGNORECASE)
     found = []
     for path in sorted(graph.root.rglob("*.org")):
         rel = path.relative_to(graph.root).as_posix()
