@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import gc
-import itertools
 import os
 import re
 import sqlite3
@@ -42,6 +41,7 @@ from notegraph.query import QueryResult, run_query
 from notegraph.rename import RenamePlan, RenameReport, apply_rename, plan_rename
 from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
+    block_subtree,
     find_pages,
     AgendaItem,
     agenda,
@@ -664,12 +664,8 @@ class Notebook:
             rowid = block_by_reference(self.store, target)
             if rowid is None:
                 return []
-            file, position, level = self.store.db.execute(
-                "SELECT file, position, level FROM blocks WHERE rowid = ?", [rowid]).fetchone()
-            rows = self.store.db.execute("SELECT level, content, id FROM blocks WHERE file = ? AND position >= ? "
-                                         "ORDER BY position", [file, position]).fetchall()
-            tree = [rows[0]] + list(itertools.takewhile(lambda r: r[0] > level, rows[1:]))
-            return [(r[0] - level, r[1], r[2]) for r in tree]
+            tree = block_subtree(self.store, rowid)
+            return [(level - tree[0][0], content, block_id) for level, content, block_id, _ in tree]
         name = target.removeprefix("[[").removesuffix("]]")
         info = resolve_page(self.store, name)
         if info is None:

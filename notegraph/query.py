@@ -30,7 +30,7 @@ from typing import Iterable, Union
 from notegraph.errors import NotegraphError
 from notegraph.logseq.dates import parse_journal_title
 from notegraph.logseq.names import page_key
-from notegraph.search import Hit, _alias_closure, hits_for
+from notegraph.search import Hit, alias_closure, hits_for
 from notegraph.store import Store
 from notegraph.store.rows import day_number
 
@@ -273,7 +273,7 @@ class _Blocks:
                 raise QueryError("(priority) needs levels", "e.g. (priority A B)")
             return self._rowids(f"SELECT rowid FROM blocks WHERE priority IN ({', '.join('?' * len(levels))})", levels)
         if op == "page":
-            keys = _alias_closure(self.store, [_name(a, op) for a in args])
+            keys = alias_closure(self.store, [_name(a, op) for a in args])
             if not keys:
                 raise QueryError("(page) needs a page name", 'e.g. (page "Sprint 15")')
             return self._rowids(f"SELECT rowid FROM blocks WHERE pre_block = 0 AND page_key IN "
@@ -286,7 +286,7 @@ class _Blocks:
 
     def path_refs(self, name: str) -> set[int]:
         """Blocks referencing the page, their descendants, and the blocks on the page."""
-        keys = _alias_closure(self.store, [name])
+        keys = alias_closure(self.store, [name])
         marks = ", ".join("?" * len(keys))
         found = self._rowids(f"SELECT block FROM refs WHERE page_key IN ({marks}) "
                              f"UNION SELECT rowid FROM blocks WHERE pre_block = 0 AND page_key IN ({marks})",

@@ -112,7 +112,7 @@ def fts_query(text: str) -> str | None:
 # the filter SQL
 
 
-def _alias_closure(store: Store, names: Iterable[str]) -> list[str]:
+def alias_closure(store: Store, names: Iterable[str]) -> list[str]:
     """Page keys for names, with the aliases pointing either way."""
     keys = {page_key(n) for n in names}
     if not keys:
@@ -138,11 +138,11 @@ def filter_sql(store: Store, filters: Filters, alias: str = "b") -> tuple[list[s
             where.append(f"{alias}.rowid IN (SELECT block FROM tags WHERE tag = ?)")
             params.append(key)
     for ref in filters.refs:
-        keys = _alias_closure(store, [ref])
+        keys = alias_closure(store, [ref])
         where.append(f"{alias}.rowid IN (SELECT block FROM refs WHERE page_key IN ({', '.join('?' * len(keys))}))")
         params += keys
     if filters.pages:
-        keys = _alias_closure(store, filters.pages)
+        keys = alias_closure(store, filters.pages)
         where.append(f"{alias}.page_key IN ({', '.join('?' * len(keys))})")
         params += keys
     if filters.markers:
@@ -300,7 +300,7 @@ def group_by_page(hits: list[Hit]) -> list[PageGroup]:
 
 def backlinks(store: Store, page: PageInfo, filters: Filters = Filters(), *, limit: int = 500) -> list[PageGroup]:
     """Linked references: blocks elsewhere that reference the page (or an alias), grouped by page."""
-    keys = _alias_closure(store, [page.key])
+    keys = alias_closure(store, [page.key])
     where, params = filter_sql(store, filters)
     marks = ", ".join("?" * len(keys))
     where = [f"b.rowid IN (SELECT block FROM refs WHERE page_key IN ({marks}))", f"b.page_key NOT IN ({marks})",
@@ -310,7 +310,7 @@ def backlinks(store: Store, page: PageInfo, filters: Filters = Filters(), *, lim
 
 def unlinked_references(store: Store, page: PageInfo, *, limit: int = 200) -> list[PageGroup]:
     """Blocks that write the page's name (or an alias) as plain text, without linking it."""
-    keys = _alias_closure(store, [page.key])
+    keys = alias_closure(store, [page.key])
     names = {page.name.lower(), *keys}
     found: dict[int, Hit] = {}
     for name in sorted(names):
@@ -411,6 +411,20 @@ def hits_for(store: Store, ranked: list[tuple[int, float]]) -> list[Hit]:
                             f"WHERE b.rowid IN ({', '.join('?' * len(rowids))})", rowids).fetchall()
     by_rowid = {hit.rowid: hit for hit in _hits(store, rows)}
     return [replace(by_rowid[rowid], score=round(score, 6)) for rowid, score in ranked if rowid in by_rowid]
+
+
+def block_subtree(store: Store, rowid: int) -> list[tuple[int, str, str, int]]:
+    """A block and every block under it, in file order: (level, content, id, rowid)."""
+    file, position, level = store.db.execute(
+        "SELECT file, position, level FROM blocks WHERE rowid = ?", [rowid]).fetchone()
+    rows = store.db.execute("SELECT level, content, id, rowid FROM blocks WHERE file = ? AND position >= ? "
+                            "ORDER BY position", [file, position]).fetchall()
+    tree = [rows[0]]
+    for row in rows[1:]:
+        if row[0] <= level:
+            break
+        tree.append(row)
+    return tree
 
 
 def block_by_reference(store: Store, ref: str) -> int | None:

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from notegraph.logseq.dates import format_date
+from notegraph.search import block_subtree
 
 _DROPPED_PROPERTY = re.compile(r"^\s*(?:template|template-including-parent|id)::.*$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<%\s*(today|yesterday|tomorrow|time|current[ -]page)\s*%>", re.IGNORECASE)
@@ -30,23 +31,17 @@ def template_tree(store: Any, name: str) -> list[tuple[int, str]] | None:
     """(level from 1, content) of the template called ``name`` as it will be copied, before its
     placeholders are filled; None when no block is that template."""
     row = store.db.execute(
-        "SELECT b.file, b.position, b.level FROM properties p JOIN blocks b ON b.rowid = p.block "
+        "SELECT b.rowid FROM properties p JOIN blocks b ON b.rowid = p.block "
         "WHERE p.key = 'template' AND lower(trim(p.value)) = lower(?) ORDER BY b.file, b.position LIMIT 1",
         [name.strip()]).fetchone()
     if row is None:
         return None
-    file, position, level = row
-    rows = store.db.execute("SELECT level, content, rowid FROM blocks WHERE file = ? AND position >= ? "
-                            "ORDER BY position", [file, position]).fetchall()
-    tree = [rows[0]]
-    for later in rows[1:]:
-        if later[0] <= level:
-            break
-        tree.append(later)
-    parent_props = dict(store.db.execute("SELECT key, value FROM properties WHERE block = ?", [tree[0][2]]).fetchall())
+    tree = block_subtree(store, row[0])
+    level = tree[0][0]
+    parent_props = dict(store.db.execute("SELECT key, value FROM properties WHERE block = ?", [row[0]]).fetchall())
     if parent_props.get("template-including-parent", "").strip().lower() == "false":
         tree, level = tree[1:], level + 1
-    return [(lvl - level + 1, _without_template_properties(content)) for lvl, content, _ in tree]
+    return [(lvl - level + 1, _without_template_properties(content)) for lvl, content, _, _ in tree]
 
 
 def _without_template_properties(content: str) -> str:
