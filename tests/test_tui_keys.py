@@ -257,7 +257,7 @@ async def test_down_from_the_search_box_highlights_the_first_result(demo: Notebo
         await burst(pilot, "f3", *"dark theme", "enter")
         results = app.main_query_one("#search-results")
         assert await until(pilot, lambda: bool(results_of(app))), (
-            app.main_query_one("#search-input").value, [str(c.query_one("Static").render()) for c in results.children])
+            app.main_query_one("#search-input").value, [str(s.render()) for c in results.children for s in c.query("Static")])
         assert app.focused is app.main_query_one("#search-input")  # the box keeps the focus: refine or go down
         await burst(pilot, "down")
         assert app.focused is results and results.index == 0
@@ -286,8 +286,13 @@ def test_the_search_mode_is_visible_and_switches_with_the_arrow_keys(demo: Noteb
             assert mode.value == "keyword"
             assert await until(pilot, lambda: bool(results_of(app)))  # a new mode searches again
             assert "‹keyword›" in str(mode.render())
-            shown = [str(item.query_one("Static").render()) for item in app.main_query_one("#search-results").children]
-            assert any("ship a dark theme?" in text for text in shown), shown  # spaces kept around a match
+
+            def shown() -> list[str]:  # a result's text is mounted a moment after its row
+                return [str(static.render()) for item in app.main_query_one("#search-results").children
+                        for static in item.query("Static")]
+
+            # spaces kept around a match
+            assert await until(pilot, lambda: any("ship a dark theme?" in text for text in shown())), shown()
     asyncio.run(scenario())
 
 
