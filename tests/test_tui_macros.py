@@ -41,6 +41,8 @@ def shown(app) -> str:  # type: ignore[no-untyped-def]
 async def test_queries_and_embeds_render_under_their_blocks_and_follow_the_index(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     notebook = make(tmp_path, monkeypatch)
     async with started(notebook) as (app, pilot):
+        # Computed by workers (a query over a big graph takes up to a second): "running…" first.
+        assert await until(pilot, lambda: "running…" not in shown(app) and "query: 1 blocks" in shown(app))
         text = shown(app)
         assert "query: 1 blocks" in text and "write the Alpha summary" in text and "thing done" not in text
         assert "alpha top" in text and "alpha child" in text  # the page's outline
@@ -79,6 +81,7 @@ async def test_todays_journal_lists_scheduled_and_deadline_and_the_default_queri
         ("SCHEDULED", 18, "TODO overdue one"), ("DEADLINE", 20, "TODO due today"),
         ("SCHEDULED", 22, "LATER in two days")]
     async with started(notebook) as (app, pilot):
+        assert await until(pilot, lambda: "in progress" in str(app.main_query_one("#journal-outline #extra", Static).render()))
         extra = str(app.main_query_one("#journal-outline #extra", Static).render())
         assert "Scheduled and deadline" in extra
         assert extra.index("Overdue") < extra.index("overdue one") < extra.index("Today") < extra.index("due today")

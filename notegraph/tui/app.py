@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from rich.style import Style
 from rich.text import Text
@@ -400,7 +400,8 @@ class NotegraphApp(App[None]):
             view.complete_names = self._complete_names
             view.follow_link = self.action_open_link
             view.resolve_ref = self._block_ref_text
-            view.macro_lines = macro_lines_for(self.notebook)
+            view.macro_lines = macro_lines_for(self.notebook, self._in_background)
+            view.macro_lines.on_ready = lambda view=view: self._macro_results_arrived(view)
         self.show_day()
         focus_now(self.main_query_one("#journal-outline", OutlineView).editor)
         self.refresh_status()
@@ -514,6 +515,22 @@ class NotegraphApp(App[None]):
             lambda report: self.send(IndexUpdated("embedded")),
             lambda exc: self.send(WorkFailed(exc)))
         self.refresh_status()
+
+    def _in_background(self, compute: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """Run ``compute`` in a thread worker and give its result to ``then`` on the UI thread."""
+        def run() -> None:
+            result = compute()
+            try:
+                self.call_from_thread(then, result)
+            except RuntimeError:  # the app is closing
+                pass
+
+        self.run_worker(run, thread=True, group="macros")
+
+    def _macro_results_arrived(self, view: OutlineView) -> None:
+        view.show_macro_results()
+        if view.id == "journal-outline":
+            self.show_agenda()  # the :default-queries under today's journal
 
     def send(self, message: Message) -> None:
         """post_message for callbacks from other threads (it is thread-safe)."""

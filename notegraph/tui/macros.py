@@ -27,40 +27,54 @@ MAX_LINES = 40
 """Result lines shown under one block; the rest are counted (the CLI's `notegraph query` lists all)."""
 
 
+def _safely(compute: Callable[[], Text]) -> Text:
+    """A result, or what went wrong as the result (the index may be being rebuilt)."""
+    try:
+        return compute()
+    except Exception as exc:
+        return Text(f"⚠ could not be shown now ({type(exc).__name__}: {exc})", style="yellow")
+
+
 def _opens(kind: str, target: str, style: str = "") -> Style:
     return Style.parse(style or "none") + Style(meta={"open": (kind, target)})
 
 
 class MacroLines:
-    """The lines under each macro block, computed on first sight and kept until :meth:`clear`."""
+    """The lines under each macro block, computed off the UI thread (a query over a 100k-block
+    graph takes up to a second) and kept until the index changes. Until a result is ready the
+    block shows "running…"; after a change the old result stays on screen until the new one
+    replaces it, so typing never waits and nothing flickers."""
 
     def __init__(self, run_query: Callable[[str], QueryResult],
-                 embedded: Callable[[str], list[tuple[int, str, str]]]) -> None:
+                 embedded: Callable[[str], list[tuple[int, str, str]]],
+                 in_background: Callable[[Callable[[], Text], Callable[[Text], None]], None] | None = None) -> None:
         self.run_query = run_query
         self.embedded = embedded
-        self._cache: dict[tuple[str, str], Text | None] = {}
+        self.in_background = in_background
+        """Runs the first callable in a thread and hands its result to the second on the UI thread
+        (the app's workers); None: computed on the spot (tests of this class alone)."""
+        self.on_ready: Callable[[], None] = lambda: None
+        """Called on the UI thread when results came in (the view shows them)."""
+        self._cache: dict[tuple[str, str], Text] = {}
+        self._stale: set[tuple[str, str]] = set()
+        self._running: set[tuple[str, str]] = set()
 
     def clear(self) -> None:
-        self._cache.clear()
+        """The index changed: every result is computed again, the old one shown meanwhile."""
+        self._stale = set(self._cache)
 
     def under(self, content: str, indent: str) -> Text | None:
         """Lines to show under a block with ``content`` (None: it holds no macro)."""
         first = QUERY.search(content)
         if first is not None:
-            key = ("query", first.group(1) + "\x00" + content)
-            if key not in self._cache:
-                self._cache[key] = self._query_lines(first.group(1), content)
-            found = self._cache[key]
+            query = first.group(1)
+            found = self._lookup(("query", query + "\x00" + content), lambda: self._query_lines(query, content))
         else:
             embed = EMBED.search(content)
             if embed is None:
                 return None
-            key = ("embed", embed.group(1))
-            if key not in self._cache:
-                self._cache[key] = self._embed_lines(embed.group(1))
-            found = self._cache[key]
-        if found is None:
-            return None
+            target = embed.group(1)
+            found = self._lookup(("embed", target), lambda: self._embed_lines(target))
         out = Text()
         for line in found.split("\n"):
             out.append("\n" + indent + "  ")
@@ -68,11 +82,26 @@ class MacroLines:
         return out
 
     def query_lines(self, query: str) -> Text:
-        """A query's results as lines (for ``:default-queries``), cached like the blocks'."""
-        key = ("default", query)
-        if key not in self._cache:
-            self._cache[key] = self._query_lines(query, "")
-        return self._cache[key] or Text()
+        """A query's results as lines (for ``:default-queries``), computed and kept the same way."""
+        return self._lookup(("default", query), lambda: self._query_lines(query, ""))
+
+    def _lookup(self, key: tuple[str, str], compute: Callable[[], Text]) -> Text:
+        if key in self._cache and key not in self._stale:
+            return self._cache[key]
+        if self.in_background is None:
+            self._cache[key] = compute()
+            self._stale.discard(key)
+            return self._cache[key]
+        if key not in self._running:
+            self._running.add(key)
+            self.in_background(lambda: _safely(compute), lambda text, key=key: self._arrived(key, text))  # type: ignore[misc]
+        return self._cache.get(key, Text("running…", style="dim italic"))
+
+    def _arrived(self, key: tuple[str, str], text: Text) -> None:
+        self._running.discard(key)
+        self._stale.discard(key)
+        self._cache[key] = text
+        self.on_ready()
 
     def _query_lines(self, query: str, content: str) -> Text:
         try:
@@ -152,5 +181,5 @@ def agenda_text(items: list[AgendaItem], today: dt.date, future_days: int) -> Te
     return out
 
 
-def macro_lines_for(notebook: Any) -> MacroLines:
-    return MacroLines(lambda query: notebook.query(query), notebook.embedded)
+def macro_lines_for(notebook: Any, in_background: Any = None) -> MacroLines:
+    return MacroLines(lambda query: notebook.query(query), notebook.embedded, in_background)

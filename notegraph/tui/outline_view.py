@@ -369,6 +369,10 @@ class OutlineView(VerticalScroll):
         if self.macro_lines is None:
             return
         self.macro_lines.clear()
+        self.show_macro_results()
+
+    def show_macro_results(self) -> None:
+        """Re-render the rows when macro results changed (they arrive from a worker)."""
         if self.session is not None and any("{{" in r.content for r in self.outline.rows):
             self.sync_editor()  # typed text first: show() must not reload the editor from older rows
             self.show(column=self.editor.cursor_location[1])
