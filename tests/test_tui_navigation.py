@@ -137,3 +137,22 @@ async def test_renaming_the_open_page_from_the_palette(tmp_path: Path, monkeypat
     assert not (root / "pages/Alpha.md").exists()
     assert (root / "pages/Beta Project.md").read_text() == "- alpha\n"
     assert (root / "journals/2026_11_10.md").read_text() == "- an older day with [[Beta Project]]\n"
+
+
+@app_test
+async def test_end_in_a_long_days_selection_scrolls_to_the_last_block(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    (notebook.root / "journals/2026_11_20.md").write_text("".join(f"- block {n}\n" for n in range(60)))
+    notebook.index()
+    async with started(notebook, size=(80, 20)) as (app, pilot):
+        view = app.main_query_one("#journal-outline")
+        await burst(pilot, "escape", "end")
+
+        def last_block_in_view() -> bool:
+            selected = view.query_one("#selected")
+            top = selected.virtual_region.y
+            return "block 59" in str(selected.render()) and view.scroll_y <= top < view.scroll_y + view.size.height
+
+        assert await until(pilot, last_block_in_view)
+        await burst(pilot, "home")
+        assert await until(pilot, lambda: view.scroll_y == 0)

@@ -299,7 +299,7 @@ class OutlineView(VerticalScroll):
         self.anchor_key = self.cursor_key if select else None
         self._shown_text = None
         self.show(column=None)
-        self.scroll_home(animate=False) if row is None else self.call_after_refresh(self._scroll_to_cursor)
+        self.scroll_home(animate=False) if row is None else self._scroll_to_cursor()
         return True
 
     def show(self, column: int | None = 0, *, force: bool = False) -> None:
@@ -378,8 +378,20 @@ class OutlineView(VerticalScroll):
             self.show(column=self.editor.cursor_location[1])
 
     def _scroll_to_cursor(self) -> None:
-        self.scroll_to_widget(self.query_one(SelectedBlocks) if self.selecting else self.query_one("#editor-row"),
-                              animate=False)
+        """Bring the edited or selected block into view — once the rows just re-rendered have been
+        laid out: scrolled now, it went to where the block was before (End in a long day's
+        selection stayed at the top)."""
+        self.call_after_refresh(self._scroll_now, 3)
+
+    def _scroll_now(self, tries: int) -> None:
+        if not self.is_attached:
+            return
+        target = self.query_one(SelectedBlocks) if self.selecting else self.query_one("#editor-row")
+        self.scroll_to_widget(target, animate=False, immediate=True)
+        if tries > 1:
+            # The rows' new heights may be laid out only at a later refresh (and the block's region
+            # is stale until then, so it cannot tell): again after the next one; idempotent.
+            self.call_after_refresh(self._scroll_now, tries - 1)
 
     # -- typing ----------------------------------------------------------------------------
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
