@@ -130,3 +130,29 @@ async def test_a_new_day_starts_from_the_journal_template_written_only_once_type
         assert await until(pilot, lambda: "with [[Nov 20th, 2026]]" in today.read_text())
         assert today.read_text() == ("- ## Morning [[Nov 20th, 2026]]!\n- Meeting\n\t- with [[Nov 20th, 2026]]\n"
                                      "- TODO review [[Inbox]]\n")
+
+
+def test_a_change_while_a_query_runs_is_computed_again() -> None:
+    """CI caught it: the index changed while the query ran on the old one; its result arrived
+    after the change and was kept as fresh, so the new task never showed."""
+    from notegraph.query import QueryResult
+    from notegraph.tui.macros import MacroLines
+
+    answers = ["old"]
+    pending: list = []
+
+    def run_query(query: str) -> QueryResult:
+        return QueryResult(kind="pages", pages=list(answers), blocks=[])
+
+    lines = MacroLines(run_query, lambda target: [], in_background=lambda compute, done: pending.append((compute, done)))
+    assert "running…" in str(lines.query_lines("(page x)"))
+    compute, done = pending.pop()
+    result = compute()              # ran against the old notes…
+    answers[:] = ["old", "new"]     # …the notes changed meanwhile
+    lines.clear()
+    done(result)                    # the old result arrives after the change
+    assert "old" in str(lines.query_lines("(page x)"))  # shown meanwhile
+    assert pending, "computed again"
+    compute, done = pending.pop()
+    done(compute())
+    assert "new" in str(lines.query_lines("(page x)")) and not pending

@@ -58,10 +58,14 @@ class MacroLines:
         self._cache: dict[tuple[str, str], Text] = {}
         self._stale: set[tuple[str, str]] = set()
         self._running: set[tuple[str, str]] = set()
+        self._generation = 0
+        """Counts index changes: a result computed from an older index than the latest change is
+        shown but stays stale, so it is computed again (a change during a run is never lost)."""
 
     def clear(self) -> None:
         """The index changed: every result is computed again, the old one shown meanwhile."""
-        self._stale = set(self._cache)
+        self._generation += 1
+        self._stale = set(self._cache) | set(self._running)
 
     def under(self, content: str, indent: str) -> Text | None:
         """Lines to show under a block with ``content`` (None: it holds no macro)."""
@@ -94,12 +98,17 @@ class MacroLines:
             return self._cache[key]
         if key not in self._running:
             self._running.add(key)
-            self.in_background(lambda: _safely(compute), lambda text, key=key: self._arrived(key, text))  # type: ignore[misc]
+            started = self._generation
+            self.in_background(lambda: _safely(compute),
+                               lambda text, key=key: self._arrived(key, text, started))  # type: ignore[misc]
         return self._cache.get(key, Text("running…", style="dim italic"))
 
-    def _arrived(self, key: tuple[str, str], text: Text) -> None:
+    def _arrived(self, key: tuple[str, str], text: Text, started: int) -> None:
         self._running.discard(key)
-        self._stale.discard(key)
+        if started == self._generation:
+            self._stale.discard(key)
+        else:
+            self._stale.add(key)  # the index changed while it ran: shown now, computed again
         self._cache[key] = text
         self.on_ready()
 
