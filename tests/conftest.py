@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.graph import Graph
 from notegraph.logseq.page import parse_text
 from notegraph.model import Page
+from notegraph.notebook import Notebook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
@@ -59,6 +61,21 @@ def graph_copy(tmp_path: Path):  # type: ignore[no-untyped-def]
         return target
 
     return make
+
+
+def write_graph(root: Path, files: dict[str, str]) -> Path:
+    """A graph at ``root`` made of ``files`` (path in the graph → text)."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def indexed_graph(tmp_path: Path, files: dict[str, str], **options: Any) -> Notebook:
+    """``files`` written as ``tmp_path/graph``, opened with its index beside it and indexed."""
+    notebook = Notebook.open(write_graph(tmp_path / "graph", files), index=tmp_path / "i.db", **options)
+    notebook.index()
+    return notebook
 
 
 def copy_demo(root: Path) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from notegraph.notebook import Notebook
 from notegraph.query import QueryError
 from notegraph.settings import load_settings
-from tests.conftest import REPO
+from tests.conftest import REPO, indexed_graph
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +46,8 @@ def test_operators_on_the_demo(demo: Notebook) -> None:
 
 
 def graph(tmp_path: Path, files: dict[str, str]) -> Notebook:
-    root = tmp_path / "graph"
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    notebook = Notebook.open(root, settings=load_settings({"NOTEGRAPH_TODAY": "2026-11-20",
-                                                          "NOTEGRAPH_CONFIG": str(tmp_path / "none.toml")}),
-                             index=tmp_path / "i.db")
-    notebook.index()
-    return notebook
+    return indexed_graph(tmp_path, files, settings=load_settings({"NOTEGRAPH_TODAY": "2026-11-20",
+                                                                  "NOTEGRAPH_CONFIG": str(tmp_path / "none.toml")}))
 
 
 FILES = {

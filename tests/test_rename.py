@@ -9,7 +9,7 @@ import pytest
 
 from notegraph.errors import NotegraphError
 from notegraph.notebook import Notebook
-from tests.conftest import copy_demo
+from tests.conftest import copy_demo, indexed_graph
 
 FILES = {
     "logseq/config.edn": "{:file/name-format :triple-lowbar}",
@@ -23,12 +23,7 @@ FILES = {
 
 
 def make(tmp_path: Path) -> Notebook:
-    root = tmp_path / "graph"
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    notebook = Notebook.open(root, index=tmp_path / "i.db")
-    notebook.index()
+    notebook = indexed_graph(tmp_path, FILES)
     return notebook
 
 

@@ -29,6 +29,7 @@ from notegraph.tui import survive
 from notegraph.tui.app import NotegraphApp
 from notegraph.tui import outline_view
 from notegraph.tui.outline_view import OutlineView
+from tests.conftest import write_graph
 from tests.waiting import burst, settle
 
 EXAMPLES = int(os.environ.get("NOTEGRAPH_FUZZ_EXAMPLES", "40"))
@@ -53,9 +54,7 @@ BURSTS = st.lists(st.lists(KEYS, min_size=1, max_size=10), min_size=5, max_size=
 def make_graph(root: Path) -> Notebook:
     if root.exists():
         shutil.rmtree(root)
-    for rel, text in GRAPH.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_graph(root, GRAPH)
     notebook = Notebook.open(root, index=root.parent / f"{root.name}.db")
     notebook.index()
     return notebook

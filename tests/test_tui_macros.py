@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from notegraph.notebook import Notebook
 from notegraph.tui.app import IndexUpdated
+from tests.conftest import indexed_graph
 from tests.test_tui_keys import app_test, started
 from tests.waiting import settle, until
 
@@ -24,12 +25,7 @@ FILES = {
 
 def make(tmp_path: Path, monkeypatch) -> Notebook:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
-    root = tmp_path / "graph"
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    notebook = Notebook.open(root, index=tmp_path / "i.db")
-    notebook.index()
+    notebook = indexed_graph(tmp_path, FILES)
     return notebook
 
 
@@ -71,12 +67,8 @@ AGENDA = {
 @app_test
 async def test_todays_journal_lists_scheduled_and_deadline_and_the_default_queries(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
-    root = tmp_path / "graph"
-    for rel, text in AGENDA.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    notebook = Notebook.open(root, index=tmp_path / "i.db")
-    notebook.index()
+    notebook = indexed_graph(tmp_path, AGENDA)
+    root = notebook.root
     assert [(i.kind, i.day.day, i.hit.content.split("\n")[0]) for i in notebook.agenda()] == [
         ("SCHEDULED", 18, "TODO overdue one"), ("DEADLINE", 20, "TODO due today"),
         ("SCHEDULED", 22, "LATER in two days")]
@@ -104,12 +96,8 @@ TEMPLATES = {
 @app_test
 async def test_a_new_day_starts_from_the_journal_template_written_only_once_typed_in(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
-    root = tmp_path / "graph"
-    for rel, text in TEMPLATES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    notebook = Notebook.open(root, index=tmp_path / "i.db")
-    notebook.index()
+    notebook = indexed_graph(tmp_path, TEMPLATES)
+    root = notebook.root
     assert notebook.templates() == ["daily", "meeting"]
     today = root / "journals/2026_11_20.md"
     async with started(notebook) as (app, pilot):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from notegraph.notebook import Notebook
+from tests.conftest import indexed_graph
 from tests.test_tui_keys import app_test, started
 from tests.waiting import burst, settle, until
 
@@ -17,12 +18,7 @@ FILES = {
 
 def make(tmp_path: Path, monkeypatch) -> Notebook:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
-    root = tmp_path / "graph"
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    notebook = Notebook.open(root, index=tmp_path / "i.db")
-    notebook.index()
+    notebook = indexed_graph(tmp_path, FILES)
     return notebook
 
 
@@ -156,3 +152,20 @@ async def test_end_in_a_long_days_selection_scrolls_to_the_last_block(tmp_path: 
         assert await until(pilot, last_block_in_view)
         await burst(pilot, "home")
         assert await until(pilot, lambda: view.scroll_y == 0)
+
+
+@app_test
+async def test_a_long_block_wraps_under_its_own_text_not_under_the_bullets(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
+    words = " ".join(f"word{n:02d}" for n in range(30))
+    notebook = indexed_graph(tmp_path, {"journals/2026_11_20.md": f"- first\n- parent\n\t- {words}\n\t- after\n"})
+    async with started(notebook, size=(60, 30)) as (app, pilot):
+        assert await until(pilot, lambda: "word29" in str(app.main_query_one("#below").render()))
+        await settle(pilot)
+        below = app.main_query_one("#below")
+        assert str(below.render()).split("\n") == ["• parent", "  • " + words, "  • after"]  # the text is unchanged
+        screen = [line.text for line in below.render_lines(below.region.reset_offset)]
+        start = screen[1].index("word00")
+        wrapped = [line for line in screen[2:] if line.strip().startswith("word")]
+        assert len(wrapped) >= 3 and all(len(line) - len(line.lstrip()) == start for line in wrapped), screen
+        assert "• after" in "\n".join(screen) and "word29" in "\n".join(screen)

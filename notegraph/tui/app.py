@@ -42,6 +42,8 @@ from notegraph.tui import survive
 from notegraph.tui.survive import log_error
 from notegraph.tui.choice import Choice
 from notegraph.tui.finder import NameAsker, open_finder
+from notegraph.semantic import content_words
+from notegraph.tui.hanging import HangingLines
 from notegraph.tui.macros import agenda_text, macro_lines_for
 from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, OrderedList, OrderedTabs, OrderedTree,
                                  focus_now, on_hidden_tab)
@@ -683,7 +685,7 @@ class NotegraphApp(App[None]):
                     text.append(f"\n{title}\n", style="bold underline")
                     text.append_text(view.macro_lines.query_lines(query))
                     text.append("\n")
-        view.query_one("#extra", Static).update(text)
+        view.query_one("#extra", Static).update(HangingLines.from_text(text))
 
     def show_day_title(self) -> None:
         view = self.main_query_one("#journal-outline", OutlineView)
@@ -760,7 +762,7 @@ class NotegraphApp(App[None]):
                 text.append(f"{group.page}\n", style=Style.parse("cyan") + Style(meta={"open": ("page", group.page)}))
                 for hit in group.hits:
                     text.append_text(self._reference_lines(hit, with_children=title.startswith("Linked")))
-        view.query_one("#extra", Static).update(text)
+        view.query_one("#extra", Static).update(HangingLines.from_text(text))
 
     def _reference_lines(self, hit: Hit, *, with_children: bool) -> Text:
         """A referencing block (a click opens it) and, for linked references, its children as in

@@ -30,6 +30,7 @@ from notegraph.editor.outline import Outline, blank_row, marker_of
 from notegraph.editor.session import EditSession, SaveOutcome
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
 from notegraph.tui.keys import OrderedKeys, focus_now, run_bindings_now
+from notegraph.tui.hanging import HangingLines
 from notegraph.tui.macros import MacroLines
 from notegraph.tui.render import Resolver, block_text
 
@@ -312,19 +313,18 @@ class OutlineView(VerticalScroll):
         cursor = self.cursor
         first, last = self.selected_rows() if self.selecting else (cursor, cursor)
         shown = outline.visible()
-        above, selected, below = Text(), Text(), Text()
+        above: list[tuple[Text, Text]] = []
+        selected: list[tuple[Text, Text]] = []
+        below: list[tuple[Text, Text]] = []
         for i in shown:
             if i == cursor and not self.selecting:
                 continue
             target = above if i < first else below if i > last else selected
-            target.append_text(self._row_text(i))
-            target.append("\n")
-        for part in (above, selected, below):
-            part.rstrip()
-        self.query_one("#above", Static).update(above)
-        self.query_one("#below", Static).update(below)
-        self.query_one(SelectedBlocks).update(selected)
-        self.query_one("#above", Static).display = bool(above.plain.strip())
+            target += self._row_lines(i)
+        self.query_one("#above", Static).update(HangingLines(above))
+        self.query_one("#below", Static).update(HangingLines(below))
+        self.query_one(SelectedBlocks).update(HangingLines(selected))
+        self.query_one("#above", Static).display = any((p.plain + b.plain).strip() for p, b in above)
         self.query_one(SelectedBlocks).display = self.selecting
         self.query_one("#editor-row").display = not self.selecting
         row = outline.rows[cursor]
@@ -343,26 +343,29 @@ class OutlineView(VerticalScroll):
                 editor.move_cursor((0, min(column, len(lines[0]))))
         self._shown_text = text
 
-    def _row_text(self, index: int) -> Text:
+    def _row_lines(self, index: int) -> list[tuple[Text, Text]]:
+        """A row as screen lines ``(prefix, body)``: the body wraps under itself (HangingLines)."""
         outline = self.outline
         row = outline.rows[index]
+        clicks = Style(meta={"row": row.key})
         if row.pre:
-            return Text(row.content.rstrip("\n"), style="dim")
+            return [(Text("", style=clicks), Text(line, style="dim"))
+                    for line in row.content.rstrip("\n").split("\n")]
         bullet = "▸ " if row.key in outline.collapsed and outline.has_children(index) else "• "
-        out = Text("  " * (row.level - 1), style=Style(meta={"row": row.key}))
-        out.append(bullet, style="dim")
+        first = Text("  " * (row.level - 1), style=clicks)
+        first.append(bullet, style="dim")
+        continuation = "  " * row.level
         body = block_text(row.content, marker_of(row.content), self.resolve_ref)
-        continuation = "\n" + "  " * row.level
-        lines = body.split("\n")
-        for k, line in enumerate(lines):
-            if k:
-                out.append(continuation)
-            out.append_text(line)
+        lines = []
+        for k, line in enumerate(body.split("\n")):
+            line.stylize(clicks)
+            lines.append((first if k == 0 else Text(continuation, style=clicks), line))
         if self.macro_lines is not None and "{{" in row.content:
-            under = self.macro_lines.under(row.content, "  " * row.level)
+            under = self.macro_lines.under(row.content, continuation)
             if under is not None:
-                out.append_text(under)
-        return out
+                indent = len(continuation) + 2
+                lines += [(line[:indent], line[indent:]) for line in under.split("\n")[1:]]
+        return lines
 
     def refresh_macros(self) -> None:
         """The index changed: query results and embeds are computed again where shown."""
