@@ -353,7 +353,8 @@ class Notebook:
 
     def ask(self, question: str, filters: Filters = Filters(), *, on_token: Callable[[str], None] | None = None,
             on_step: Callable[[Step], None] | None = None, cancel: threading.Event | None = None,
-            sources: int = 12, agent: bool = True) -> Answer:
+            sources: int = 12, agent: bool = True,
+            on_sources: Callable[[list[Source]], None] | None = None) -> Answer:
         """A cited answer from the notes. A time expression in the question ("last two weeks",
         "in October") becomes a journal date filter unless ``filters`` already has a window.
 
@@ -375,7 +376,19 @@ class Notebook:
             # "what did I do last week?": nothing is *about* the question, but the window is the answer
             hits = [replace(h, score=None) for h in find_blocks(self.store, filters, limit=sources)]
         uuids = self.block_uuids([h.rowid for h in hits])
-        return answer(question, hits, uuids, llm, window=filters.window, on_token=on_token, cancel=cancel)
+        return answer(question, hits, uuids, llm, window=filters.window, on_token=on_token, cancel=cancel,
+                      on_sources=on_sources, similarity=self.similarity)
+
+    def similarity(self, question: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of each text to the question, by the embedding model."""
+        import numpy as np  # here: commands that never embed start faster without it
+
+        if not texts:
+            return []
+        query = np.asarray(self.embedder.embed_query(question), dtype=np.float32).reshape(-1)
+        found = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        norms = np.linalg.norm(found, axis=1) * (np.linalg.norm(query) or 1.0)
+        return [float(x) for x in (found @ query) / np.where(norms == 0, 1.0, norms)]
 
     def sprint_report(self, *, weeks: int = 2, end: dt.date | None = None,
                       on_section: Callable[[str], None] | None = None,

@@ -228,7 +228,7 @@ something thing things note notes wrote write written""".split())
 _WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 
 
-def _content_words(text: str) -> list[str]:
+def content_words(text: str) -> list[str]:
     words = [w.strip("'-") for w in _WORD.findall(text.lower())]
     return list(dict.fromkeys(w for w in words if w and w not in _STOPWORDS and len(w) > 1))
 
@@ -245,7 +245,7 @@ def _common_words(store: Store, text: str) -> frozenset[str]:
         return frozenset()
     cap = int(blocks * COMMON_SHARE)
     counts = {}
-    for word in _content_words(text):
+    for word in content_words(text):
         query = fts_query(word)
         if query:
             counts[word] = store.db.execute("SELECT count(*) FROM (SELECT rowid FROM blocks_fts WHERE blocks_fts "
@@ -258,7 +258,7 @@ def _common_words(store: Store, text: str) -> frozenset[str]:
 
 def any_words_query(text: str, leave_out: frozenset[str] = frozenset()) -> str | None:
     """A question as a keyword query: its content words ORed (a question's words are rarely all in the note)."""
-    kept = [w for w in _content_words(text) if w not in leave_out]
+    kept = [w for w in content_words(text) if w not in leave_out]
     if not kept:
         return None
     return " OR ".join(q for q in (fts_query(w) for w in kept) if q) or None

@@ -138,7 +138,8 @@ def test_ask_streams_an_answer_with_sources(demo: Notebook) -> None:
             app = NotegraphApp(demo, watch=False)
             async with app.run_test(size=(120, 40)) as pilot:
                 await press(pilot, "f5", *"do we ship a dark theme?", "enter")
-                assert await until(pilot, lambda: "Sources" in text_of(app, "#ask-answer"))
+                assert await until(pilot, lambda: "ollama: llama3.2" in text_of(app, "#ask-answer"))
+                assert "Sources" in text_of(app, "#ask-sources-title")
                 answer = text_of(app, "#ask-answer")
                 assert answer.startswith("Three dark themes ship [1], invented.")
                 assert "ollama: llama3.2" in answer and "[30]" not in answer

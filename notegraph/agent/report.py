@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from notegraph.agent.ask import CITATION, Source, check_citations, prompt
+from notegraph.agent.extract import is_prose
 from notegraph.embed.context import TAG, TAG_LINK
 from notegraph.llm import LLM, Message
 from notegraph.search import ALL_MARKERS, OPEN_MARKERS, Filters, Hit
@@ -136,25 +137,6 @@ def write_prose(section: Section, llm: LLM, cancel: threading.Event | None = Non
     text = "".join(llm.stream(messages, max_tokens=120, stop=("\n\n",) if small else (), cancel=cancel))
     cleaned, _, _ = check_citations(" ".join(text.split()), sources)
     return cleaned if is_prose(cleaned, sources) else ""
-
-
-_SOURCE_HEADER = re.compile(r"\[\d+\]\s*\(")
-
-
-def is_prose(text: str, sources: list[Source]) -> bool:
-    """Whether the model wrote a summary rather than echoing its notes back.
-
-    Small models often copy the numbered notes verbatim ("[1] (Nov 5th › …) …"); a copy adds
-    nothing to the evidence bullets below it, so it is dropped rather than shown as prose.
-    """
-    words = set(re.findall(r"\w+", text.lower()))
-    if len(words) < 4 or _SOURCE_HEADER.search(text):
-        return False
-    for source in sources:
-        theirs = set(re.findall(r"\w+", source.hit.content.lower()))
-        if theirs and len(words & theirs) / len(words) > 0.7:
-            return False
-    return True
 
 
 def link(evidence: Evidence) -> str:

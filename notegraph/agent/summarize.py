@@ -11,7 +11,7 @@ import threading
 from typing import Callable, Sequence
 
 from notegraph.agent.ask import Answer, CitationStream, Source, check_citations, source_text
-from notegraph.agent.report import is_prose
+from notegraph.agent.extract import is_prose
 from notegraph.llm import LLM, Message
 
 SUMMARY_TOKENS = 300

@@ -8,25 +8,33 @@ import threading
 
 import click
 
-from notegraph.agent.ask import Answer
+from notegraph.agent.ask import Answer, Source
 from notegraph.agent.tools import describe
 from notegraph.cli.common import filter_options, graph_option, index_option, make_filters, open_fresh
 
 
-def print_sources(result: Answer) -> None:
-    cited = {s.n for s in result.citations}
-    click.echo(click.style("\nSources", bold=True) + click.style(f"  ({result.backend}: {result.model})", dim=True))
-    for source in result.sources:
+def print_source_list(sources: list[Source], cited: set[int], heading: str) -> None:
+    click.echo(click.style("Sources", bold=True) + click.style(f"  ({heading})", dim=True))
+    for source in sources:
         hit = source.hit
         mark = click.style(f"[{source.n}]", fg="green" if source.n in cited else None, bold=source.n in cited)
         trail = " › ".join(line.split("\n", 1)[0][:40] for line in hit.breadcrumb)
         where = click.style(f"{hit.file}:{hit.line}" + (f" (({source.uuid}))" if source.uuid else ""), dim=True)
         click.echo(f"{mark} {click.style(hit.page, fg='cyan')}{' › ' + trail if trail else ''}")
         click.echo(f"    {hit.content.splitlines()[0] if hit.content else ''}  {where}")
+
+
+def warn_removed(result: Answer) -> None:
     if result.removed_citations:
         numbers = ", ".join(f"[{n}]" for n in result.removed_citations)
         click.echo(click.style(f"removed {numbers} from the answer: the model cited sources it was not given",
                                fg="yellow"), err=True)
+
+
+def print_sources(result: Answer) -> None:
+    click.echo()
+    print_source_list(result.sources, {s.n for s in result.citations}, f"{result.backend}: {result.model}")
+    warn_removed(result)
 
 
 @click.command("ask")
@@ -48,10 +56,19 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
         sys.stdout.write(piece)
         sys.stdout.flush()
 
+    shown_first: list[Source] = []
+
+    def sources_first(found: list[Source]) -> None:
+        """The sources before the answer: they are ready in a second, the model's words take longer."""
+        if found:
+            shown_first.extend(found)
+            print_source_list(found, set(), "found; the answer follows")
+            click.echo(click.style("\nAnswer", bold=True))
+
     try:
         result = notebook.ask(" ".join(question), filters, on_token=None if as_json else show, cancel=cancel,
                               on_step=lambda step: click.echo(click.style(f"→ {describe(step)}", dim=True), err=True),
-                              agent=not no_agent)
+                              agent=not no_agent, on_sources=None if as_json else sources_first)
     except KeyboardInterrupt:
         cancel.set()
         raise
@@ -59,9 +76,18 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
     click.echo()
+    facts = [f"{result.backend}: {result.model}"]
+    if result.citations:
+        facts.append("cites " + ", ".join(f"[{s.n}]" for s in result.citations))
     if result.window:
-        click.echo(click.style(f"journal days {result.window.describe()}", dim=True))
-    print_sources(result)
+        facts.append(f"journal days {result.window.describe()}")
+    if result.rejected_prose:
+        facts.append("the model's own wording failed the checks and is not shown")
+    click.echo(click.style(" · ".join(facts), dim=True))
+    if result.sources and not shown_first:  # a tool-calling model found them as it went
+        print_sources(result)
+    else:
+        warn_removed(result)
 
 
 @click.command("summarize")

@@ -64,6 +64,15 @@ class AnswerChunkReceived(Message):
         self.text = text
 
 
+class AnswerSourcesFound(Message):
+    """Retrieval is done: the numbered sources are shown before the model writes anything."""
+
+    def __init__(self, question: str, sources: list[Any]) -> None:
+        super().__init__()
+        self.question = question
+        self.sources = sources
+
+
 class AnswerFinished(Message):
     def __init__(self, result: Any) -> None:
         super().__init__()
@@ -228,6 +237,7 @@ class NotegraphApp(App[None]):
     #status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     #journal-title, #page-title { text-style: bold; padding: 0 1; }
     #ask-answer { padding: 1; height: auto; }
+    #ask-sources-title { padding: 0 1; height: auto; }
     #ask-sources { height: auto; max-height: 14; }
     #help { width: 100; max-width: 96%; height: auto; max-height: 90%; overflow-y: auto; border: round $accent; padding: 1 2; background: $surface; }
     HelpScreen, DatePicker { align: center middle; }
@@ -381,9 +391,10 @@ class NotegraphApp(App[None]):
                 yield OrderedInput(placeholder="ask your notes a question (Enter; Esc cancels; Down: sources)",
                                    id="ask-input", on_submit=self.run_ask, on_down=self.to_sources)
                 with VerticalScroll():
-                    yield Static("", id="ask-answer")
+                    yield Static("", id="ask-sources-title")
                     yield OrderedList(id="ask-sources", on_choose=self.open_result,
                                       on_up_from_top=lambda: focus_now(self.main_query_one("#ask-input")))
+                    yield Static("", id="ask-answer")
             with TabPane("Reports", id="reports"):
                 with Horizontal(id="report-row"):
                     yield OrderedInput(placeholder="weeks (2)", id="report-weeks", on_submit=self.run_report)
@@ -943,7 +954,8 @@ class NotegraphApp(App[None]):
     def run_ask(self, question: str) -> None:
         self.cancel_answer = threading.Event()
         self._answer = ""
-        self.main_query_one("#ask-answer", Static).update(Text("thinking…", style="dim"))
+        self.main_query_one("#ask-sources-title", Static).update(Text("looking in the notes…", style="dim"))
+        self.main_query_one("#ask-answer", Static).update("")
         self.main_query_one("#ask-sources", ListView).clear()
         self.ask_worker(question, self.cancel_answer)
 
@@ -952,6 +964,7 @@ class NotegraphApp(App[None]):
         try:
             with self.model_answering():
                 result = self.notebook.ask(question, on_token=lambda t: self.send(AnswerChunkReceived(t)),
+                                           on_sources=lambda found: self.send(AnswerSourcesFound(question, found)),
                                            cancel=cancel)
         except Exception as exc:
             self.post_message(WorkFailed(exc))
@@ -993,6 +1006,33 @@ class NotegraphApp(App[None]):
                 return  # a new answer started: its end schedules the release again
             self.notebook.release_language_model()
 
+    def on_answer_sources_found(self, message: AnswerSourcesFound) -> None:
+        title = "Sources (Enter opens one; the answer follows below)" if message.sources else ""
+        self.main_query_one("#ask-sources-title", Static).update(Text(title, style="bold underline"))
+        if message.sources:
+            self.main_query_one("#ask-answer", Static).update(Text("writing the answer…", style="dim"))
+        self._show_sources(message.sources, message.question, cited=set())
+
+    def _show_sources(self, found: list[Any], question: str, cited: set[int]) -> None:
+        """Numbered sources: page › parent, the block's first line with the question's words lit."""
+        sources = self.main_query_one("#ask-sources", ListView)
+        sources.clear()
+        words = content_words(question)
+        for source in found:
+            line = Text()
+            line.append(f"[{source.n}] ", style="bold green" if source.n in cited else "bold")
+            line.append(source.hit.page, style="cyan")
+            if source.hit.breadcrumb:
+                line.append(" › " + source.hit.breadcrumb[-1].split("\n", 1)[0][:40], style="dim")
+            line.append("  ")
+            body = inline(source.hit.content.split("\n", 1)[0])
+            body.highlight_words([w for w in words if len(w) > 2], style="bold yellow", case_sensitive=False)
+            line.append_text(body)
+            item = ListItem(Static(line))
+            item.hit = source.hit  # type: ignore[attr-defined]
+            sources.append(item)
+        self.call_after_refresh(self._highlight_first, sources)
+
     def on_answer_chunk_received(self, message: AnswerChunkReceived) -> None:
         self._answer += message.text
         self.main_query_one("#ask-answer", Static).update(inline(self._answer))
@@ -1000,22 +1040,15 @@ class NotegraphApp(App[None]):
     def on_answer_finished(self, message: AnswerFinished) -> None:
         result = message.result
         text = inline(result.text or "(no answer)")
-        text.append(f"\n\n{result.backend}: {result.model}\n", style="dim")
-        text.append("Sources (Enter opens one)", style="bold underline")
+        text.append(f"\n\n{result.backend}: {result.model}", style="dim")
+        if result.rejected_prose:
+            text.append(" — its own wording did not pass the checks (not grounded in the notes, or a copy "
+                        "of them), so the answer is the notes' own sentences", style="dim")
         self.main_query_one("#ask-answer", Static).update(text)
-        cited = {s.n for s in result.citations}
-        sources = self.main_query_one("#ask-sources", ListView)
-        sources.clear()
-        for source in result.sources:
-            line = Text()
-            line.append(f"[{source.n}] ", style="bold green" if source.n in cited else "")
-            line.append(f"{source.hit.page}  ", style="cyan")
-            line.append_text(inline(source.hit.content.split("\n", 1)[0]))
-            line.append(f"  {source.hit.file}:{source.hit.line}", style="dim")
-            item = ListItem(Static(line))
-            item.hit = source.hit  # type: ignore[attr-defined]
-            sources.append(item)
-        self.call_after_refresh(self._highlight_first, sources)
+        if result.sources:
+            self.main_query_one("#ask-sources-title", Static).update(
+                Text("Sources (Enter opens one)", style="bold underline"))
+        self._show_sources(result.sources, result.question, cited={s.n for s in result.citations})
         self.status.model = f"model: {result.backend} {result.model}"
         self.refresh_status()
 
