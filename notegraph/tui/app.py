@@ -1014,24 +1014,39 @@ class NotegraphApp(App[None]):
         self._show_sources(message.sources, message.question, cited=set())
 
     def _show_sources(self, found: list[Any], question: str, cited: set[int]) -> None:
-        """Numbered sources: page › parent, the block's first line with the question's words lit."""
+        """Numbered sources: page › parent, the block's first line with the question's words lit.
+        When the answer ends, the same rows are updated in place (cited ones marked), not rebuilt."""
         sources = self.main_query_one("#ask-sources", ListView)
+        words = [w for w in content_words(question) if len(w) > 2]
+        rows = [self._source_line(source, words, source.n in cited) for source in found]
+        shown = [getattr(item, "hit", None) for item in sources.children]
+        if shown and [hit.id if hit else None for hit in shown] == [s.hit.id for s in found]:
+            for item, row in zip(sources.children, rows):
+                item.query_one(Static).update(row)
+            return
         sources.clear()
-        words = content_words(question)
-        for source in found:
-            line = Text()
-            line.append(f"[{source.n}] ", style="bold green" if source.n in cited else "bold")
-            line.append(source.hit.page, style="cyan")
-            if source.hit.breadcrumb:
-                line.append(" › " + source.hit.breadcrumb[-1].split("\n", 1)[0][:40], style="dim")
-            line.append("  ")
-            body = inline(source.hit.content.split("\n", 1)[0])
-            body.highlight_words([w for w in words if len(w) > 2], style="bold yellow", case_sensitive=False)
-            line.append_text(body)
-            item = ListItem(Static(line))
+        for source, row in zip(found, rows):
+            item = ListItem(Static(row))
             item.hit = source.hit  # type: ignore[attr-defined]
             sources.append(item)
         self.call_after_refresh(self._highlight_first, sources)
+
+    @staticmethod
+    def _source_line(source: Any, words: list[str], cited: bool) -> Text:
+        line = Text()
+        line.append(f"[{source.n}] ", style="bold green" if cited else "bold")
+        line.append(source.hit.page, style="cyan")
+        if source.hit.breadcrumb:
+            parent = inline(source.hit.breadcrumb[-1].split("\n", 1)[0])
+            parent.truncate(40, overflow="ellipsis")
+            line.append(" › ", style="dim")
+            line.append_text(parent.copy())
+            line.stylize("dim", len(line) - len(parent))
+        line.append("  ")
+        body = inline(source.hit.content.split("\n", 1)[0])
+        body.highlight_words(words, style="bold yellow", case_sensitive=False)
+        line.append_text(body)
+        return line
 
     def on_answer_chunk_received(self, message: AnswerChunkReceived) -> None:
         self._answer += message.text
