@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Sequence
 from pathlib import Path
 
 from notegraph.errors import NotegraphError, UnsafeWriteError
@@ -19,7 +20,7 @@ from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.disk import update_note
 from notegraph.logseq.graph import Graph, GraphFile
 from notegraph.logseq.page import parse_page, parse_text
-from notegraph.logseq.writer import append_block, render
+from notegraph.logseq.writer import append_block, render, replace_block
 from notegraph.model import Page
 
 
@@ -109,8 +110,10 @@ def page_for_write(rel: str, raw: bytes | None, config: GraphConfig) -> Page:
     return page
 
 
-def capture(graph: Graph, text: str, *, page: str | None = None, day: dt.date | None = None) -> Captured:
-    """Append ``text`` as a new top-level block to a page, or to the journal of ``day`` (today)."""
+def capture(graph: Graph, text: str, *, page: str | None = None, day: dt.date | None = None,
+            children: Sequence[str] = ()) -> Captured:
+    """Append ``text`` as a new top-level block to a page, or to the journal of ``day`` (today),
+    with ``children`` (block texts) under it."""
     content = block_text(text)
     if page is not None:
         file = page_file_for(graph, page)
@@ -121,9 +124,35 @@ def capture(graph: Graph, text: str, *, page: str | None = None, day: dt.date | 
     def append(raw: bytes | None) -> bytes:
         nonlocal updated
         updated = append_block(page_for_write(file.rel, raw, graph.config), content, graph.config)
+        top = len(updated.blocks) - 1
+        for child in children:
+            updated = append_block(updated, block_text(child), graph.config, parent=top)
         return render(updated)
 
     written = update_note(file.path, append)
     assert updated is not None
-    added = updated.blocks[-1]
+    added = next(b for b in reversed(updated.blocks) if b.parent is None)
     return Captured(file.path, file.rel, updated.name, added.line, written.created)
+
+
+def ensure_block_id(graph: Graph, rel: str, line: int, content: str) -> str | None:
+    """The ``id::`` of the block at ``line`` of ``rel``, adding one the way Logseq does when a
+    block is first referenced. None when that block is no longer there as it was read (the file
+    changed since): the caller links the page instead of guessing."""
+    from notegraph.editor.assist import with_block_id
+
+    found: str | None = None
+
+    def change(raw: bytes | None) -> bytes | None:
+        nonlocal found
+        if raw is None:
+            return None
+        page = page_for_write(rel, raw, graph.config)
+        for index, block in enumerate(page.blocks):
+            if block.line == line and block.content == content:
+                with_id, found = with_block_id(block.content)
+                return raw if with_id == block.content else render(replace_block(page, index, with_id, graph.config))
+        return None
+
+    update_note(graph.root / rel, change)
+    return found

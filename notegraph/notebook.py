@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from notegraph.agent.ask import RELEVANT, Answer, Source, answer
+from notegraph.agent.keep import answer_blocks
 from notegraph.agent.report import SprintReport, gather, write_prose
 from notegraph.agent.report import render as render_report
 from notegraph.agent.summarize import summarize as summarize_sources
@@ -25,7 +26,8 @@ from notegraph.editor.session import EditSession
 from notegraph.errors import FileChangedOnDiskError, NotegraphError
 from notegraph.index.embedding import EmbeddingJob, EmbedProgress, EmbedReport, EmbedWorker
 from notegraph.index.executor import Indexer, IndexReport, Progress
-from notegraph.journal import Captured, capture, journal_file_for, page_file_for, refuse_guessed_new_file
+from notegraph.journal import (Captured, capture, ensure_block_id, journal_file_for, page_file_for,
+                              refuse_guessed_new_file)
 from notegraph.llm import LLM, ModelStatus
 from notegraph.llm.choose import choose_llm, statuses
 from notegraph.llm.ollama_llm import OllamaLLM
@@ -377,7 +379,11 @@ class Notebook:
             hits = [replace(h, score=None) for h in find_blocks(self.store, filters, limit=sources)]
         uuids = self.block_uuids([h.rowid for h in hits])
         return answer(question, hits, uuids, llm, window=filters.window, on_token=on_token, cancel=cancel,
-                      on_sources=on_sources, similarity=self.similarity)
+                      on_sources=on_sources, similarity=self.similarity, children=self.child_texts)
+
+    def child_texts(self, source: Source, limit: int = 6) -> list[str]:
+        """The contents of a source block's children (first ``limit``)."""
+        return [content for depth, content, _ in self.embedded(f"(({source.hit.id}))")[1:] if depth == 1][:limit]
 
     def similarity(self, question: str, texts: list[str]) -> list[float]:
         """Cosine similarity of each text to the question, by the embedding model."""
@@ -745,6 +751,22 @@ class Notebook:
             yield FileCheck(file.rel, ok, errors, len(page.blocks))
 
     # -- writing ------------------------------------------------------------------------
+    def save_answer(self, result: Answer) -> Captured:
+        """Keep an answer: the question and its answer as a block of today's journal, citations
+        as references to the source blocks (an ``id::`` is added where one is missing)."""
+        if result.found_nothing or not result.text.strip():
+            raise NotegraphError("there is no answer to save", "ask a question the notes can answer first")
+        ids: dict[int, str | None] = {}
+
+        def block_id(source: Source) -> str | None:
+            if source.n not in ids:
+                ids[source.n] = source.uuid or ensure_block_id(self.graph, source.hit.file, source.hit.line,
+                                                               source.hit.content)
+            return ids[source.n]
+
+        question, children = answer_blocks(result, block_id)
+        return capture(self.graph, question, day=self.today(), children=children)
+
     def add(self, text: str, *, page: str | None = None, day: dt.date | None = None) -> Captured:
         """Quick capture: append ``text`` as a block to today's journal (or ``day``'s) or to ``page``."""
         return capture(self.graph, text, page=page, day=day or self.today())

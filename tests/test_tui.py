@@ -7,6 +7,8 @@ the typing stops, a watcher's update) is waited for as a condition (:func:`until
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 from typing import Any, Awaitable, Callable
 
@@ -144,6 +146,11 @@ def test_ask_streams_an_answer_with_sources(demo: Notebook) -> None:
                 assert answer.startswith("Three dark themes ship [1], invented.")
                 assert "ollama: llama3.2" in answer and "[30]" not in answer
                 assert "ollama llama3.2" in text_of(app, "#status")
+                # Ctrl+S keeps the answer in today's journal, once
+                await press(pilot, "ctrl+s", "ctrl+s")
+                kept = [p for p in (demo.root / "journals").glob("*.md") if "- Q: do we ship a dark theme?" in p.read_text()]
+                assert len(kept) == 1 and kept[0].read_text().count("- Q: do we ship a dark theme?") == 1
+                assert re.search(r"\t- Three dark themes ship \[1\]\(\(\([0-9a-f-]{36}\)\)\), invented\.", kept[0].read_text())
                 # a source opens its block in the page
                 sources = app.query_one("#ask-sources")
                 await press(pilot, "down")  # from the question to the first source

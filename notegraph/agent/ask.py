@@ -191,6 +191,7 @@ class CitationStream:
 def answer(question: str, hits: Sequence[Hit], uuids: dict[int, str], llm: LLM, *,
            window: DateWindow | None = None, on_token: Callable[[str], None] | None = None,
            on_sources: Callable[[list[Source]], None] | None = None, similarity: Similarity | None = None,
+           children: Callable[[Source], list[str]] | None = None,
            cancel: threading.Event | None = None, relevant: float = RELEVANT) -> Answer:
     """Answer ``question`` from ``hits`` (best first, scored by meaning).
 
@@ -215,7 +216,7 @@ def answer(question: str, hits: Sequence[Hit], uuids: dict[int, str], llm: LLM, 
     if on_sources:
         on_sources(list(result.sources))
     if llm.backend == "embedded":
-        return _answer_from_the_notes(result, llm, similarity, on_token, cancel)
+        return _answer_from_the_notes(result, llm, similarity, children, on_token, cancel)
     pieces: list[str] = []
     shown = CitationStream({src.n for src in result.sources}, on_token) if on_token else None
     for piece in llm.stream(prompt(question, result.sources), max_tokens=ANSWER_TOKENS, cancel=cancel):
@@ -239,10 +240,10 @@ def answer(question: str, hits: Sequence[Hit], uuids: dict[int, str], llm: LLM, 
 
 
 def _answer_from_the_notes(result: Answer, llm: LLM, similarity: Similarity | None,
-                           on_token: Callable[[str], None] | None, cancel: threading.Event | None) -> Answer:
+                           children: Callable[[Source], list[str]] | None, on_token: Callable[[str], None] | None, cancel: threading.Event | None) -> Answer:
     """The embedded model's answer: the notes' sentences first, then its prose if it passes."""
     scored = any(s.hit.score is not None for s in result.sources)
-    lead = ([s.line() for s in extract(result.question, result.sources, similarity)] if scored
+    lead = ([s.line() for s in extract(result.question, result.sources, similarity, children=children)] if scored
             else listing(result.sources))
     result.extract = "\n".join(lead)
     if on_token and result.extract:

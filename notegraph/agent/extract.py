@@ -30,6 +30,8 @@ MEANING, WORDS, RANK = 0.55, 0.3, 0.15
 """How a sentence's score is made (each part is 0–1)."""
 SECOND = 0.9
 """A second sentence (from another block) is shown when it scores at least this share of the best."""
+QUESTION = 0.7
+"""A sentence that asks something is worth this share of its score as an answer."""
 SHORT = 6
 """A block with this few words or fewer is read with its parent (it rarely stands alone)."""
 
@@ -62,10 +64,19 @@ def _parent(source: Source) -> str:
     return " ".join(lines[0].split()[:16]) if lines else ""
 
 
-def sentences_of(source: Source) -> list[Sentence]:
+def sentences_of(source: Source, children: Sequence[str] = ()) -> list[Sentence]:
+    """The sentences of a source block; for a block that asks a question ("Do we ship a dark
+    theme?"), also those of its ``children``, where the answer usually is, read with the question."""
     parent = _parent(source)
     out = []
-    for line in visible_lines(source.hit.content):
+    lines = visible_lines(source.hit.content)
+    if lines and lines[0].rstrip().endswith("?"):
+        asked = " ".join(lines[0].split()[:16])
+        for child in children:
+            for line in visible_lines(child):
+                out += [Sentence(source, _MARKER.sub("", text.strip()), asked) for text in _SENTENCE_END.split(line)
+                        if len(text.split()) >= 2]
+    for line in lines:
         for text in _SENTENCE_END.split(line):
             text = _MARKER.sub("", text.strip())
             if len(text.split()) < 2 and not any(c.isdigit() for c in text):
@@ -90,9 +101,10 @@ def word_share(question: str, text: str) -> float:
 
 
 def extract(question: str, sources: Sequence[Source], similarity: Similarity | None = None,
-            limit: int = 2) -> list[Sentence]:
-    """The best one or two sentences that answer ``question`` (best first), or [] when none."""
-    candidates = [s for source in sources for s in sentences_of(source)]
+            limit: int = 2, children: Callable[[Source], list[str]] | None = None) -> list[Sentence]:
+    """The best one or two sentences that answer ``question`` (best first), or [] when none.
+    A sentence that is itself a question scores less: it is rarely the answer."""
+    candidates = [s for source in sources for s in sentences_of(source, children(source) if children else ())]
     if not candidates:
         return []
     read = [f"{s.context} {s.text}".strip() for s in candidates]
@@ -103,6 +115,8 @@ def extract(question: str, sources: Sequence[Source], similarity: Similarity | N
         share = word_share(question, text)
         weights = (MEANING, WORDS, RANK) if similarity is not None else (0.0, 0.7, 0.3)
         score = weights[0] * max(0.0, sim) + weights[1] * share + weights[2] * rank
+        if sentence.text.rstrip().endswith("?"):
+            score *= QUESTION
         scored.append(Sentence(sentence.source, sentence.text, sentence.context, score))
     scored.sort(key=lambda s: (-s.score, s.source.n))
     best = [scored[0]]

@@ -44,9 +44,10 @@ def print_sources(result: Answer) -> None:
 @filter_options
 @click.option("--no-agent", is_flag=True, help="Never let the model call tools; retrieve, then answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer, citations and sources as one JSON object.")
+@click.option("--save", is_flag=True, help="Keep the answer: write it into today's journal, citations as block references.")
 def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
         exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
-        since: str | None, from_: str | None, to: str | None, no_agent: bool, as_json: bool) -> None:
+        since: str | None, from_: str | None, to: str | None, no_agent: bool, as_json: bool, save: bool) -> None:
     """Answer QUESTION from your notes, citing them as [n]; time words ("last week") filter the journal."""
     notebook = open_fresh(graph_opt, index_path)
     filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
@@ -72,8 +73,10 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
     except KeyboardInterrupt:
         cancel.set()
         raise
+    saved = notebook.save_answer(result) if save and not result.found_nothing else None
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        click.echo(json.dumps({**result.as_json(), **({"saved": {"file": saved.rel, "line": saved.line}}
+                                                       if saved else {})}, ensure_ascii=False))
         return
     click.echo()
     facts = [f"{result.backend}: {result.model}"]
@@ -88,6 +91,10 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
         print_sources(result)
     else:
         warn_removed(result)
+    if saved:
+        click.echo(f"saved to {saved.rel}:{saved.line}")
+    elif save:
+        click.echo("nothing saved: the notes hold no answer to this", err=True)
 
 
 @click.command("summarize")

@@ -180,8 +180,9 @@ def append_block(page: Page, content: str, config: GraphConfig, *, parent: int |
     ends_with_newline = text.endswith("\n")
     if before and not before.endswith("\n"):
         before += nl
-    # A new or empty file ends with a newline; otherwise follow what the file did.
-    if after or (parent is None and (ends_with_newline or not text)):
+    # A new or empty file ends with a newline; otherwise follow what the file did (also when the
+    # new block is a child of the file's last block: its final newline stays the last byte).
+    if after or ends_with_newline or (parent is None and not text):
         source += nl
     new_text = before + source + after
     new = _reparse(page, new_text, config)

@@ -263,7 +263,8 @@ class NotegraphApp(App[None]):
         Binding("ctrl+g", "pick_date", "Go to day", priority=True),
         Binding("ctrl+e", "find_page", "Open page", priority=True),
         Binding("ctrl+l", "link_unlinked", "Link unlinked references", show=False),
-        Binding("ctrl+s", "save", "Save (report: as a page)", show=False, priority=True),
+        Binding("ctrl+s", "save", "Save (Ask: the answer into today's journal; Reports: as a page)", show=False,
+                priority=True),
         Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("escape", "cancel_work", "Cancel an answer or report", show=False),
@@ -310,6 +311,8 @@ class NotegraphApp(App[None]):
         self.status = Status()
         self.cancel_answer = threading.Event()
         self.cancel_report = threading.Event()
+        self.last_answer: Any = None
+        """The answer shown in Ask, until Ctrl+S keeps it (then None: it is never written twice)."""
         self._watch = watch
         self._watcher: Any = None
         self._embedder: Any = None
@@ -954,6 +957,7 @@ class NotegraphApp(App[None]):
     def run_ask(self, question: str) -> None:
         self.cancel_answer = threading.Event()
         self._answer = ""
+        self.last_answer = None
         self.main_query_one("#ask-sources-title", Static).update(Text("looking in the notes…", style="dim"))
         self.main_query_one("#ask-answer", Static).update("")
         self.main_query_one("#ask-sources", ListView).clear()
@@ -1006,6 +1010,20 @@ class NotegraphApp(App[None]):
                 return  # a new answer started: its end schedules the release again
             self.notebook.release_language_model()
 
+    def save_answer(self) -> None:
+        """Ctrl+S in Ask: the last answer into today's journal, citations as block references."""
+        result = self.last_answer
+        if result is None or result.found_nothing:
+            self.notify("nothing to save yet: ask a question the notes can answer", severity="warning")
+            return
+        try:
+            saved = self.notebook.save_answer(result)
+        except NotegraphError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.last_answer = None  # saved once; Ctrl+S again must not write it twice
+        self.notify(f"saved to {saved.rel}:{saved.line}", title="answer kept")
+
     def on_answer_sources_found(self, message: AnswerSourcesFound) -> None:
         title = "Sources (Enter opens one; the answer follows below)" if message.sources else ""
         self.main_query_one("#ask-sources-title", Static).update(Text(title, style="bold underline"))
@@ -1054,6 +1072,7 @@ class NotegraphApp(App[None]):
 
     def on_answer_finished(self, message: AnswerFinished) -> None:
         result = message.result
+        self.last_answer = result
         text = inline(result.text or "(no answer)")
         text.append(f"\n\n{result.backend}: {result.model}", style="dim")
         if result.rejected_prose:
@@ -1111,6 +1130,9 @@ class NotegraphApp(App[None]):
 
     def action_save(self) -> None:
         active = self.main_query_one(TabbedContent).active
+        if active == "ask":
+            self.save_answer()
+            return
         if active == "reports":
             if self.report is None:
                 self.notify("run a report first (Enter in the weeks box)", severity="warning")
