@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [reader|linear|index|embed|agent|tui|write|soak]` (or `make bench`) prints tables.
+"""Benchmarks: `python -m bench [reader|linear|index|embed|agent|tui|write|soak|answers]` (or `make bench`) prints tables.
 
 The reader benchmark:
 
@@ -54,6 +54,11 @@ def time_mldoc(root: Path, module_dir: Path) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["answers"]:  # its own options (--limit, --graph); not part of "all": it takes minutes
+        from bench import answers
+
+        return answers.main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", nargs="?", choices=["all", "reader", "linear", "index", "embed", "agent", "tui", "write", "soak"],
                         default="all")

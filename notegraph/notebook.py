@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from notegraph.agent.ask import RELEVANT, Answer, Source, answer
+from notegraph.agent.ask import RELEVANT, SOURCES, WEAKLY_RELEVANT, Answer, Source, answer
+from notegraph.agent.thread import Thread, Threads, standalone
 from notegraph.agent.keep import answer_blocks
 from notegraph.agent.report import SprintReport, gather, write_prose
 from notegraph.agent.report import render as render_report
@@ -44,6 +45,7 @@ from notegraph.rename import RenamePlan, RenameReport, apply_rename, plan_rename
 from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
     block_subtree,
+    fts_query,
     find_pages,
     AgendaItem,
     agenda,
@@ -64,8 +66,8 @@ from notegraph.search import (
     tasks,
     unlinked_references,
 )
-from notegraph.semantic import (DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, keyword_rank, rank_blocks,
-                                with_unembedded)
+from notegraph.semantic import (DEFAULT_RANKING, Ranking, VectorCache, allowed_blocks, content_words, keyword_rank,
+                                rank_blocks, with_unembedded)
 from notegraph.settings import Settings, index_location, load_settings, resolve_graph_path
 from notegraph.store import Store, index_problem, is_damage
 from notegraph.store import vectors as vector_sql
@@ -87,6 +89,8 @@ class FileCheck:
 SEARCH_MODES = ("keyword", "semantic", "hybrid")
 AUTO_EMBED_TEXTS = 256
 """A query embeds this many waiting texts itself (a second or two); more wait for `notegraph index`."""
+EARLIER_SOURCES = 3
+"""A follow-up keeps at most this many of the sources the previous answer cited."""
 
 
 @dataclass(frozen=True)
@@ -353,37 +357,81 @@ class Notebook:
     def model_statuses(self) -> list[ModelStatus]:
         return statuses(self.settings.llm or "auto", self.settings.ollama_model)
 
+    @property
+    def threads(self) -> Threads:
+        """Ask's conversation threads for this graph (in the user's data folder)."""
+        return Threads(self.settings.data_dir, self.root)
+
     def ask(self, question: str, filters: Filters = Filters(), *, on_token: Callable[[str], None] | None = None,
             on_step: Callable[[Step], None] | None = None, cancel: threading.Event | None = None,
             sources: int = 12, agent: bool = True,
-            on_sources: Callable[[list[Source]], None] | None = None) -> Answer:
+            on_sources: Callable[[list[Source]], None] | None = None, thread: Thread | None = None) -> Answer:
         """A cited answer from the notes. A time expression in the question ("last two weeks",
         "in October") becomes a journal date filter unless ``filters`` already has a window.
 
         With an Ollama model that can call tools (and ``agent``), the model looks things up
         itself through read-only tools, each step reported to ``on_step``; otherwise the
-        fixed pipeline retrieves and the model answers from what was retrieved."""
-        text = question
-        if filters.window is None:
-            window, rest = window_in_text(question, self.today(), self.sprints())
-            if window is not None:
-                filters = replace(filters, window=window)
-                text = rest or question
+        fixed pipeline retrieves and the model answers from what was retrieved.
+
+        In a ``thread``, a follow-up is searched as a standalone question (:mod:`notegraph.agent.thread`),
+        the sources cited before stay available, and the turn is recorded in the thread."""
         self.embed(max_texts=AUTO_EMBED_TEXTS)
         llm = self.llm
+        searched = standalone(question, thread, llm) if thread is not None else question
+        earlier = thread.last.cited if thread is not None and thread.last and searched != question else []
+        result = self._ask(question, searched, earlier, filters, llm, on_token=on_token, on_step=on_step,
+                           cancel=cancel, sources=sources, agent=agent, on_sources=on_sources)
+        result.searched = searched
+        if thread is not None and not (cancel is not None and cancel.is_set()):
+            self.threads.record(thread, question, searched, result.text, [s.hit.id for s in result.citations])
+        return result
+
+    def _ask(self, question: str, searched: str, earlier: list[str], filters: Filters, llm: LLM, *,
+             on_token: Callable[[str], None] | None, on_step: Callable[[Step], None] | None,
+             cancel: threading.Event | None, sources: int, agent: bool,
+             on_sources: Callable[[list[Source]], None] | None) -> Answer:
+        text = searched
+        if filters.window is None:
+            window, rest = window_in_text(searched, self.today(), self.sprints())
+            if window is not None:
+                filters = replace(filters, window=window)
+                text = rest or searched
         if agent and isinstance(llm, OllamaLLM) and supports_tools(llm):
-            return agent_answer(question, self, llm, filters, on_token=on_token, on_step=on_step, cancel=cancel)
+            return agent_answer(searched, self, llm, filters, on_token=on_token, on_step=on_step, cancel=cancel)
         hits = self.search(text, filters, mode="hybrid", limit=sources)
+        best = max((h.score or 0.0 for h in hits), default=0.0)
+        if filters.window is None and best < WEAKLY_RELEVANT and self.unseen_words(text):
+            # "what is my passport number?" scores 0.32 against "writing numbers down every day":
+            # a weak match for a question that names something the notes never mention is no match
+            hits = []
         if filters.window is not None and not any((h.score or 0) >= RELEVANT for h in hits):
             # "what did I do last week?": nothing is *about* the question, but the window is the answer
             hits = [replace(h, score=None) for h in find_blocks(self.store, filters, limit=sources)]
+        kept = self._earlier_sources(earlier, {h.id for h in hits[:SOURCES]}, room=EARLIER_SOURCES)
+        if kept:  # among the numbered sources, after the new ones that fit beside them
+            hits = [h for h in hits if h.score is None or h.score >= RELEVANT][:SOURCES - len(kept)] + kept
         uuids = self.block_uuids([h.rowid for h in hits])
         return answer(question, hits, uuids, llm, window=filters.window, on_token=on_token, cancel=cancel,
                       on_sources=on_sources, similarity=self.similarity, children=self.child_texts)
 
+    def _earlier_sources(self, block_ids: list[str], have: set[str], room: int) -> list[Hit]:
+        """The blocks an earlier answer cited, as sources of a follow-up (not scored: always kept)."""
+        rowids = [r for r in (block_by_reference(self.store, b) for b in block_ids if b not in have) if r is not None]
+        return [replace(h, score=None) for h in hits_for(self.store, [(r, 0.0) for r in rowids[:room]])]
+
     def child_texts(self, source: Source, limit: int = 6) -> list[str]:
         """The contents of a source block's children (first ``limit``)."""
         return [content for depth, content, _ in self.embedded(f"(({source.hit.id}))")[1:] if depth == 1][:limit]
+
+    def unseen_words(self, text: str) -> list[str]:
+        """The question's content words (four letters or more) that no block of the graph holds."""
+        unseen = []
+        for word in content_words(text):
+            query = fts_query(word) if len(word) >= 4 else None
+            if query and self.store.db.execute("SELECT 1 FROM blocks_fts WHERE blocks_fts MATCH ? LIMIT 1",
+                                               [query]).fetchone() is None:
+                unseen.append(word)
+        return unseen
 
     def similarity(self, question: str, texts: list[str]) -> list[float]:
         """Cosine similarity of each text to the question, by the embedding model."""

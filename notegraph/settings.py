@@ -50,6 +50,8 @@ class Settings:
     """A folder of ``*.py`` plugins (``$NOTEGRAPH_PLUGINS``, ``plugins_dir = ...``)."""
     state_dir: Path = field(default_factory=lambda: Path(platformdirs.user_state_dir(APP)))
     """Where the app keeps its error log (``$NOTEGRAPH_STATE_DIR``)."""
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
+    """Where Ask keeps its conversation threads (``$NOTEGRAPH_DATA_DIR``)."""
 
     def current_day(self) -> dt.date:
         return self.today or dt.date.today()
@@ -101,6 +103,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         plugins_dir=Path(str(plugins)).expanduser() if plugins else None,
         state_dir=Path(env["NOTEGRAPH_STATE_DIR"]).expanduser() if env.get("NOTEGRAPH_STATE_DIR")
         else Path(platformdirs.user_state_dir(APP)),
+        data_dir=Path(env["NOTEGRAPH_DATA_DIR"]).expanduser() if env.get("NOTEGRAPH_DATA_DIR")
+        else Path(platformdirs.user_data_dir(APP)),
     )
 
 

@@ -35,6 +35,7 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("NOTEGRAPH_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("NOTEGRAPH_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("NOTEGRAPH_STATE_DIR", str(home / "state"))
+    monkeypatch.setenv("NOTEGRAPH_DATA_DIR", str(home / "data"))
     for name in ("NOTEGRAPH_GRAPH", "NOTEGRAPH_INDEX", "NOTEGRAPH_TODAY", "NOTEGRAPH_EMBEDDER", "NOTEGRAPH_PLUGINS",
                  "OLLAMA_HOST"):
         monkeypatch.delenv(name, raising=False)

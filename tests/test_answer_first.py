@@ -104,3 +104,21 @@ def test_an_ollama_answer_cut_by_its_token_limit_ends_at_its_last_whole_sentence
         assert order[0] == "sources" and "token" in order
         assert result.text == "It roughly halves the memory [2]."
         assert numbers_in(result.text) <= {s.n for s in result.sources}
+
+
+@pytest.mark.parametrize("question", ["what is my passport number?", "what did I decide about kubernetes autoscaling?"])
+def test_a_weak_match_for_something_the_notes_never_mention_is_declined(demo: Notebook, question: str) -> None:
+    """"passport number" scored 0.32 against "Writing numbers down every day" (the floor is 0.3)."""
+    class MustNotBeCalled:
+        backend, model, context_tokens = "test", "none", 4096
+
+        def stream(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise AssertionError("the model was asked although the notes hold nothing about it")
+
+        def count_tokens(self, text: str) -> int:
+            return len(text) // 4
+
+    demo.use_llm(MustNotBeCalled())  # type: ignore[arg-type]
+    assert demo.unseen_words(question)
+    result = demo.ask(question, agent=False)
+    assert result.found_nothing and not result.sources

@@ -407,6 +407,7 @@ NOT_NOTES = {
     "notegraph/cli/graph_commands.py": "`export -o FILE` (refused inside the graph)",
     "notegraph/llm/embedded.py": "the assembled model file in the cache folder",
     "notegraph/tui/survive.py": "the app's error log in the state folder",
+    "notegraph/agent/thread.py": "Ask threads in the user's data folder (refused inside the graph)",
 }
 _WRITE_METHODS = {"write_bytes", "write_text", "rename", "replace", "unlink", "rmdir", "symlink_to",
                   "hardlink_to", "touch"}

@@ -23,6 +23,9 @@ from notegraph.timewindow import DateWindow
 
 RELEVANT = 0.3
 """Below this similarity (cosine, after ranking) a block is not about the question."""
+WEAKLY_RELEVANT = 0.36
+"""Below this, the best block counts only if the notes hold every content word of the question
+(measured: unanswerable questions' best blocks scored up to 0.32, answerable ones' from 0.38)."""
 ANSWER_TOKENS = 400
 SMALL_ANSWER_TOKENS = 80
 SOURCES = 8
@@ -53,6 +56,8 @@ class Answer:
     """The notes' own sentences that answer the question (the embedded model's answer leads with them)."""
     prose: str = ""
     """The model's own words, when shown (with the embedded model: only when they passed the checks)."""
+    searched: str = ""
+    """The question as searched: a follow-up rewritten to stand alone (empty: as asked)."""
     rejected_prose: str = ""
     """What the embedded model wrote that failed the checks (kept for `--json` and the benchmark)."""
 
@@ -63,7 +68,8 @@ class Answer:
                 "window": self.window.describe() if self.window else None,
                 "backend": self.backend, "model": self.model, "found_nothing": self.found_nothing,
                 "attributed_citations": [s.n for s in self.attributed],
-                "extract": self.extract, "prose": self.prose, "rejected_prose": self.rejected_prose}
+                "extract": self.extract, "prose": self.prose, "rejected_prose": self.rejected_prose,
+                "searched": self.searched or self.question}
 
 
 def source_text(source: Source) -> str:

@@ -45,9 +45,12 @@ def print_sources(result: Answer) -> None:
 @click.option("--no-agent", is_flag=True, help="Never let the model call tools; retrieve, then answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer, citations and sources as one JSON object.")
 @click.option("--save", is_flag=True, help="Keep the answer: write it into today's journal, citations as block references.")
+@click.option("-c", "--continue", "continue_", is_flag=True,
+              help="A follow-up in the last Ask thread of this graph (app or CLI): \"those\" means the last answer.")
 def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None, tags: tuple[str, ...],
         exact_tag: bool, pages: tuple[str, ...], refs: tuple[str, ...], markers: tuple[str, ...],
-        since: str | None, from_: str | None, to: str | None, no_agent: bool, as_json: bool, save: bool) -> None:
+        since: str | None, from_: str | None, to: str | None, no_agent: bool, as_json: bool, save: bool,
+        continue_: bool) -> None:
     """Answer QUESTION from your notes, citing them as [n]; time words ("last week") filter the journal."""
     notebook = open_fresh(graph_opt, index_path)
     filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
@@ -66,20 +69,28 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
             print_source_list(found, set(), "found; the answer follows")
             click.echo(click.style("\nAnswer", bold=True))
 
+    threads = notebook.threads
+    thread = next(iter(threads.recent(1)), None) if continue_ else None
+    if continue_ and thread is None:
+        click.echo(click.style("no earlier Ask thread for this graph: starting a new one", fg="yellow"), err=True)
+    thread = thread or threads.new()
     try:
         result = notebook.ask(" ".join(question), filters, on_token=None if as_json else show, cancel=cancel,
                               on_step=lambda step: click.echo(click.style(f"→ {describe(step)}", dim=True), err=True),
-                              agent=not no_agent, on_sources=None if as_json else sources_first)
+                              agent=not no_agent, on_sources=None if as_json else sources_first, thread=thread)
     except KeyboardInterrupt:
         cancel.set()
         raise
     saved = notebook.save_answer(result) if save and not result.found_nothing else None
     if as_json:
-        click.echo(json.dumps({**result.as_json(), **({"saved": {"file": saved.rel, "line": saved.line}}
-                                                       if saved else {})}, ensure_ascii=False))
+        click.echo(json.dumps({**result.as_json(), "thread": thread.id, "turn": len(thread.turns),
+                               **({"saved": {"file": saved.rel, "line": saved.line}} if saved else {})},
+                              ensure_ascii=False))
         return
     click.echo()
     facts = [f"{result.backend}: {result.model}"]
+    if result.searched and result.searched != result.question:
+        facts.append(f"searched as: {result.searched}")
     if result.citations:
         facts.append("cites " + ", ".join(f"[{s.n}]" for s in result.citations))
     if result.window:

@@ -190,6 +190,11 @@ class Actions(Provider):
             if (score := matcher.match(title)) > 0:
                 yield PaletteHit(score, matcher.highlight(title), lambda name=name: app.insert_template(name),
                                  help="the template's blocks at the cursor (placeholders filled)")
+        for thread in app.recent_threads():
+            title = f"Reopen Ask thread: {thread.title}"
+            if (score := matcher.match(title)) > 0:
+                yield PaletteHit(score, matcher.highlight(title), lambda thread=thread: app.reopen_thread(thread),
+                                 help=f"{len(thread.turns)} questions; follow-ups build on them")
         for binding in BlockInput.BINDINGS:  # the outline's own actions act on the open outline
             if isinstance(binding, Binding) and (score := matcher.match(binding.description)) > 0:
                 yield PaletteHit(score, matcher.highlight(binding.description),
@@ -238,6 +243,7 @@ class NotegraphApp(App[None]):
     #journal-title, #page-title { text-style: bold; padding: 0 1; }
     #ask-answer { padding: 1; height: auto; }
     #ask-sources-title { padding: 0 1; height: auto; }
+    #ask-thread { padding: 0 1; height: auto; color: $text-muted; }
     #ask-sources { height: auto; max-height: 14; }
     #help { width: 100; max-width: 96%; height: auto; max-height: 90%; overflow-y: auto; border: round $accent; padding: 1 2; background: $surface; }
     HelpScreen, DatePicker { align: center middle; }
@@ -265,6 +271,7 @@ class NotegraphApp(App[None]):
         Binding("ctrl+l", "link_unlinked", "Link unlinked references", show=False),
         Binding("ctrl+s", "save", "Save (Ask: the answer into today's journal; Reports: as a page)", show=False,
                 priority=True),
+        Binding("ctrl+n", "new_thread", "New Ask thread (the next question starts afresh)", show=False),
         Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("escape", "cancel_work", "Cancel an answer or report", show=False),
@@ -313,6 +320,8 @@ class NotegraphApp(App[None]):
         self.cancel_report = threading.Event()
         self.last_answer: Any = None
         """The answer shown in Ask, until Ctrl+S keeps it (then None: it is never written twice)."""
+        self.thread: Any = None
+        """Ask's conversation: follow-up questions build on its turns (Ctrl+N starts a new one)."""
         self._watch = watch
         self._watcher: Any = None
         self._embedder: Any = None
@@ -393,7 +402,8 @@ class NotegraphApp(App[None]):
             with TabPane("Ask", id="ask"):
                 yield OrderedInput(placeholder="ask your notes a question (Enter; Esc cancels; Down: sources)",
                                    id="ask-input", on_submit=self.run_ask, on_down=self.to_sources)
-                with VerticalScroll():
+                with VerticalScroll(id="ask-scroll"):
+                    yield Static("", id="ask-thread")
                     yield Static("", id="ask-sources-title")
                     yield OrderedList(id="ask-sources", on_choose=self.open_result,
                                       on_up_from_top=lambda: focus_now(self.main_query_one("#ask-input")))
@@ -955,6 +965,10 @@ class NotegraphApp(App[None]):
 
     # -- ask --------------------------------------------------------------------------
     def run_ask(self, question: str) -> None:
+        if self.thread is None:
+            self.thread = self.notebook.threads.new()
+        self._show_thread(question)
+        self.main_query_one("#ask-input", Input).value = ""  # the box is free for the follow-up
         self.cancel_answer = threading.Event()
         self._answer = ""
         self.last_answer = None
@@ -969,7 +983,7 @@ class NotegraphApp(App[None]):
             with self.model_answering():
                 result = self.notebook.ask(question, on_token=lambda t: self.send(AnswerChunkReceived(t)),
                                            on_sources=lambda found: self.send(AnswerSourcesFound(question, found)),
-                                           cancel=cancel)
+                                           cancel=cancel, thread=self.thread)
         except Exception as exc:
             self.post_message(WorkFailed(exc))
             return
@@ -1009,6 +1023,46 @@ class NotegraphApp(App[None]):
             if self._model_users:
                 return  # a new answer started: its end schedules the release again
             self.notebook.release_language_model()
+
+    def recent_threads(self) -> list[Any]:
+        try:
+            return self.notebook.threads.recent()
+        except NotegraphError:
+            return []
+
+    def action_new_thread(self) -> None:
+        """Ctrl+N: the next question starts a new conversation (the old one stays, to reopen)."""
+        self.thread = None
+        self.last_answer = None
+        for name in ("#ask-thread", "#ask-sources-title", "#ask-answer"):
+            self.main_query_one(name, Static).update("")
+        self.main_query_one("#ask-sources", ListView).clear()
+        self.action_show_tab("ask")
+        self.notify("new Ask thread: the next question starts afresh", timeout=3)
+
+    def reopen_thread(self, thread: Any) -> None:
+        """Continue an earlier conversation: its turns are shown, follow-ups build on them."""
+        self.thread = thread
+        self.last_answer = None
+        self.main_query_one("#ask-sources", ListView).clear()
+        for name in ("#ask-sources-title", "#ask-answer"):
+            self.main_query_one(name, Static).update("")
+        self.action_show_tab("ask")
+        self._show_thread()
+
+    def _show_thread(self, current: str = "") -> None:
+        """The earlier turns of the thread, then the current question, above its sources and answer."""
+        text = Text()
+        turns = self.thread.turns if self.thread is not None else []
+        if turns:
+            text.append(f"Thread ({len(turns)} earlier; Ctrl+N starts a new one)\n", style="bold")
+        for turn in turns:
+            text.append(f"Q: {turn.question}\n", style="bold")
+            text.append_text(inline(turn.answer.strip() or "(no answer)"))
+            text.append("\n\n")
+        if current:
+            text.append(f"Q: {current}", style="bold reverse")
+        self.main_query_one("#ask-thread", Static).update(text)
 
     def save_answer(self) -> None:
         """Ctrl+S in Ask: the last answer into today's journal, citations as block references."""
