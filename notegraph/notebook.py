@@ -34,6 +34,8 @@ from notegraph.llm.choose import choose_llm, statuses
 from notegraph.llm.ollama_llm import OllamaLLM
 from notegraph.logseq.graph import Graph, GraphFile
 from notegraph.logseq.names import page_key
+from notegraph.logseq.inline import scan_inline
+from notegraph.embed.context import clean_text
 from notegraph.logseq.page import parse_text
 from notegraph.logseq.disk import read_note, update_note
 from notegraph.logseq.writer import render, render_block_source
@@ -423,6 +425,12 @@ class Notebook:
         """The contents of a source block's children (first ``limit``)."""
         return [content for depth, content, _ in self.embedded(f"(({source.hit.id}))")[1:] if depth == 1][:limit]
 
+    def block_id_for(self, hit: Hit) -> str | None:
+        """The block's ``id::`` uuid, added to its file (as Logseq does) if it has none; None if
+        the block is no longer there as it was found."""
+        uuids = self.block_uuids([hit.rowid])
+        return uuids.get(hit.rowid) or ensure_block_id(self.graph, hit.file, hit.line, hit.content)
+
     def unseen_words(self, text: str) -> list[str]:
         """The question's content words (four letters or more) that no block of the graph holds."""
         unseen = []
@@ -610,6 +618,35 @@ class Notebook:
         ranked = rank_blocks(self._vectors, vector, allowed_blocks(self.store, filters), limit,
                              exclude=frozenset(same_text), outline=False)
         return block, hits_for(self.store, ranked)
+
+    def related(self, text: str, file: str, *, limit: int = 8, floor: float = RELEVANT) -> list[Hit]:
+        """Blocks elsewhere in the graph closest in meaning to ``text`` (the block being written in
+        ``file``), for the related-notes pane: never from that page, and never blocks already
+        linked either way — blocks that reference the page, blocks on or linking the pages
+        ``text`` links (one step away already), the blocks it references. Blocks not embedded yet
+        are not candidates."""
+        words = clean_text(text)
+        if len(words.split()) < 2:
+            return []
+        self._vectors.refresh(self.store)
+        keys = [r[0] for r in self.store.db.execute("SELECT key FROM pages WHERE file = ?", [file]).fetchall()]
+        refs = scan_inline(text)
+        linked = {page_key(name) for name in refs.pages}
+        exclude = {r[0] for r in self.store.db.execute("SELECT rowid FROM blocks WHERE file = ?", [file]).fetchall()}
+        for key in keys:
+            exclude |= {r[0] for r in self.store.db.execute("SELECT block FROM refs WHERE page_key = ?", [key])}
+        if linked:  # on those pages, or in their linked references: one step away already
+            marks = ", ".join("?" * len(linked))
+            exclude |= {r[0] for r in self.store.db.execute(
+                f"SELECT rowid FROM blocks WHERE page_key IN ({marks}) "
+                f"UNION SELECT block FROM refs WHERE page_key IN ({marks})", [*linked, *linked]).fetchall()}
+        for uuid in refs.block_refs:
+            target = block_by_reference(self.store, uuid)
+            if target is not None:
+                exclude.add(target)
+        vector = self.embedder.embed_query(words)
+        ranked = rank_blocks(self._vectors, vector, None, limit * 2, exclude=frozenset(exclude), outline=False)
+        return [h for h in hits_for(self.store, ranked) if (h.score or 0) >= floor][:limit]
 
     def tag_counts(self, filters: Filters = Filters()) -> dict[str, int]:
         return tag_counts(self.store, filters)
@@ -808,8 +845,7 @@ class Notebook:
 
         def block_id(source: Source) -> str | None:
             if source.n not in ids:
-                ids[source.n] = source.uuid or ensure_block_id(self.graph, source.hit.file, source.hit.line,
-                                                               source.hit.content)
+                ids[source.n] = source.uuid or self.block_id_for(source.hit)
             return ids[source.n]
 
         question, children = answer_blocks(result, block_id)

@@ -82,7 +82,7 @@ async def test_linked_references_show_their_children_and_open_their_blocks(tmp_p
         app.open_page("Alpha")
         await settle(pilot)
         extra = app.main_query_one("#page-outline #extra")
-        text = extra.render()
+        text = extra.render().as_text()
         plain = text.plain
         assert plain.index("meeting about Alpha") < plain.index("decided to ship") < plain.index("on Friday")
         assert "Unlinked references" in plain and "Alpha mentioned, not linked" in plain

@@ -49,6 +49,7 @@ from notegraph.tui.keys import (KeyDone, KeyGate, OrderedInput, OrderedKeys, Ord
                                  focus_now, on_hidden_tab)
 from notegraph.tui.outline_view import BlockInput, OpenLink, OutlineView, Saved
 from notegraph.editor.outline import marker_of
+from notegraph.tui.related import PAUSE as RELATED_PAUSE, RelatedPane
 from notegraph.tui.render import block_text, inline
 
 
@@ -272,6 +273,7 @@ class NotegraphApp(App[None]):
         Binding("ctrl+s", "save", "Save (Ask: the answer into today's journal; Reports: as a page)", show=False,
                 priority=True),
         Binding("ctrl+n", "new_thread", "New Ask thread (the next question starts afresh)", show=False),
+        Binding("f7", "related", "Related notes", priority=True),
         Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("escape", "cancel_work", "Cancel an answer or report", show=False),
@@ -320,6 +322,7 @@ class NotegraphApp(App[None]):
         self.cancel_report = threading.Event()
         self.last_answer: Any = None
         """The answer shown in Ask, until Ctrl+S keeps it (then None: it is never written twice)."""
+        self._related_timers: dict[str, Any] = {}
         self.thread: Any = None
         """Ask's conversation: follow-up questions build on its turns (Ctrl+N starts a new one)."""
         self._watch = watch
@@ -384,6 +387,7 @@ class NotegraphApp(App[None]):
     def compose(self) -> ComposeResult:
         with OrderedTabs(initial="journal"):
             with TabPane("Journal", id="journal"):
+                yield self._related_pane("journal")
                 yield Label("", id="journal-title")
                 yield OutlineView(id="journal-outline")
             with TabPane("Search", id="search"):
@@ -397,6 +401,7 @@ class NotegraphApp(App[None]):
                     yield OrderedList(id="search-results", on_choose=self.open_result,
                                       on_up_from_top=lambda: focus_now(self.main_query_one("#search-input")))
             with TabPane("Page", id="page"):
+                yield self._related_pane("page")
                 yield Label("", id="page-title")
                 yield OutlineView(id="page-outline")
             with TabPane("Ask", id="ask"):
@@ -428,6 +433,7 @@ class NotegraphApp(App[None]):
             view.resolve_ref = self._block_ref_text
             view.macro_lines = macro_lines_for(self.notebook, self._in_background)
             view.macro_lines.on_ready = lambda view=view: self._macro_results_arrived(view)
+            view.on_block_changed = lambda tab=view.id.removesuffix("-outline"): self.related_due(tab)
         self.show_day()
         focus_now(self.main_query_one("#journal-outline", OutlineView).editor)
         self.refresh_status()
@@ -1023,6 +1029,93 @@ class NotegraphApp(App[None]):
             if self._model_users:
                 return  # a new answer started: its end schedules the release again
             self.notebook.release_language_model()
+
+    # -- related notes ------------------------------------------------------------------
+    def _related_pane(self, tab: str) -> RelatedPane:
+        return RelatedPane(id=f"{tab}-related", on_open=lambda hit: self.open_file(hit.file, hit.line),
+                           on_link=lambda hit: self.link_related(tab, hit),
+                           on_back=lambda: focus_now(self.main_query_one(f"#{tab}-outline", OutlineView).typing_place))
+
+    def _outline_tab(self) -> str | None:
+        active = self.main_query_one(TabbedContent).active
+        return active if active in ("journal", "page") else None
+
+    def action_related(self) -> None:
+        """F7: show the related-notes pane; again: move into it; from inside it: hide it."""
+        tab = self._outline_tab()
+        if tab is None:
+            self.action_show_tab("journal")
+            tab = "journal"
+        pane = self.main_query_one(f"#{tab}-related", RelatedPane)
+        view = self.main_query_one(f"#{tab}-outline", OutlineView)
+        if not pane.display:
+            pane.display = True
+            pane.shown_for = None
+            self.related_due(tab, at_once=True)
+        elif pane.items.has_focus:
+            pane.display = False
+            focus_now(view.typing_place)
+        else:
+            if pane.items.index is None and pane.items.children:
+                pane.items.index = 0  # Enter or Ctrl+L acts on the first one at once
+            focus_now(pane.items)
+
+    def related_due(self, tab: str, at_once: bool = False) -> None:
+        """The block under the cursor changed: look for related blocks after a pause in typing."""
+        pane = self.main_query_one(f"#{tab}-related", RelatedPane)
+        if not pane.display:
+            return
+        timer = self._related_timers.pop(tab, None)
+        if timer is not None:
+            timer.stop()
+        self._related_timers[tab] = self.set_timer(0.01 if at_once else RELATED_PAUSE,
+                                                   lambda: self._look_for_related(tab))
+
+    def _look_for_related(self, tab: str) -> None:
+        self._related_timers.pop(tab, None)
+        view = self.main_query_one(f"#{tab}-outline", OutlineView)
+        pane = self.main_query_one(f"#{tab}-related", RelatedPane)
+        if view.session is None or not pane.display:
+            return
+        wanted = (view.session.file.rel, view.editor.text)
+        if wanted == pane.shown_for:
+            return
+        pane.shown_for = wanted
+        self.related_worker(tab, *wanted)
+
+    @work(thread=True, exclusive=True, group="related")
+    def related_worker(self, tab: str, rel: str, text: str) -> None:
+        try:
+            hits = self.notebook.related(text, rel)
+            waiting = self.notebook.pending_embeddings() > 0
+        except Exception as exc:  # the index is being rebuilt, the model is loading: say so, keep typing
+            self.call_from_thread(self.notify, f"related notes: {exc}", severity="warning", timeout=4)
+            return
+        self.call_from_thread(self._show_related, tab, rel, text, hits, waiting)
+
+    def _show_related(self, tab: str, rel: str, text: str, hits: list[Hit], waiting: bool) -> None:
+        pane = self.main_query_one(f"#{tab}-related", RelatedPane)
+        if pane.shown_for == (rel, text):  # not a late answer for a block the cursor has left
+            pane.show_hits(hits, waiting)
+
+    def link_related(self, tab: str, hit: Hit) -> None:
+        """Ctrl+L in the pane: a reference to that block at the editor's cursor (an ``id::`` is
+        added to the block if it has none, as Logseq does), and back to typing."""
+        view = self.main_query_one(f"#{tab}-outline", OutlineView)
+        if view.session is None:
+            return
+        try:
+            uuid = self.notebook.block_id_for(hit)
+        except NotegraphError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        if uuid is None:
+            self.notify("that block changed since it was found; nothing linked", severity="warning")
+            return
+        if view.selecting:
+            view.edit()
+        focus_now(view.editor)
+        view.editor.insert(f"(({uuid}))")
 
     def recent_threads(self) -> list[Any]:
         try:

@@ -36,7 +36,12 @@ class HangingLines(Visual):
         return cls(lines)
 
     def __init__(self, lines: Iterable[tuple[Text, Text]]) -> None:
-        self.lines = [(Content.from_rich_text(prefix), Content.from_rich_text(body)) for prefix, body in lines]
+        self.rich_lines = list(lines)
+        self.lines = [(Content.from_rich_text(prefix), Content.from_rich_text(body)) for prefix, body in self.rich_lines]
+
+    def as_text(self) -> Text:
+        """The lines as one Rich text, with their styles (what a click's meta comes from)."""
+        return Text("\n").join(prefix + body for prefix, body in self.rich_lines)
 
     def __str__(self) -> str:
         return "\n".join(prefix.plain + body.plain for prefix, body in self.lines)

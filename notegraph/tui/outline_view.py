@@ -230,6 +230,8 @@ class OutlineView(VerticalScroll):
         self.resolve_ref: Resolver | None = None
         self.macro_lines: MacroLines | None = None
         """Query results and embeds under their blocks (set by the app)."""
+        self.on_block_changed: Any = lambda: None
+        """Called when the block under the cursor or its text changed (the related-notes pane)."""
         self.cursor_key: int | None = None
         self.anchor_key: int | None = None
         """In selection mode, the row where the selection started (``cursor_key`` is its other end)."""
@@ -342,6 +344,7 @@ class OutlineView(VerticalScroll):
             else:
                 editor.move_cursor((0, min(column, len(lines[0]))))
         self._shown_text = text
+        self.on_block_changed()
 
     def _row_lines(self, index: int) -> list[tuple[Text, Text]]:
         """A row as screen lines ``(prefix, body)``: the body wraps under itself (HangingLines)."""
@@ -403,6 +406,7 @@ class OutlineView(VerticalScroll):
         if self.sync_editor():
             self.schedule_save()
             self._update_completion()
+            self.on_block_changed()
 
     def sync_editor(self) -> bool:
         """Put the editor's text into the outline now. Keys are handled before the editor's
@@ -663,6 +667,7 @@ class OutlineView(VerticalScroll):
         if self.sync_editor():
             self.schedule_save()
             self._update_completion()
+            self.on_block_changed()
 
     def completion_key(self, key: str) -> bool:
         """Keys for the completion list while it is open; True when the key was used."""

@@ -1,0 +1,65 @@
+"""Related notes beside the editor: close in meaning, never from the same page or already linked,
+and one key puts a reference to one at the cursor."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from notegraph.notebook import Notebook
+from tests.conftest import indexed_graph
+from tests.test_tui_keys import app_test, started
+from tests.waiting import burst, settle, until
+
+FILES = {
+    "journals/2026_11_20.md": "- the cross-encoder reranker adds latency on the laptop\n",
+    "journals/2026_11_18.md": "- Measured the reranker: 380 ms per query on the laptop CPU\n"
+                              "- Bought new running shoes, the old ones were worn out\n"
+                              "- Latency of reranking is what we discussed with [[Nov 20th, 2026]] in mind\n",
+    "pages/Reranker.md": "- Cross-encoder reranking costs latency, about 380 ms on a CPU\n",
+    "journals/2026_11_19.md": "- the reranker page is [[Reranker]]\n",
+}
+
+
+def make(tmp_path: Path, monkeypatch) -> Notebook:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
+    notebook = indexed_graph(tmp_path, FILES)
+    notebook.embed()
+    return notebook
+
+
+def test_related_blocks_are_close_in_meaning_and_never_on_this_page_or_already_linked(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    text = "the reranker is too slow on my laptop, see [[Reranker]]"
+    found = [h.content.split("\n")[0] for h in notebook.related(text, "journals/2026_11_20.md")]
+    assert found and found[0] == "Measured the reranker: 380 ms per query on the laptop CPU"
+    assert "Bought new running shoes, the old ones were worn out" not in found  # not close in meaning
+    assert not any("cross-encoder reranker adds latency" in f for f in found)  # this page
+    assert not any("Latency of reranking" in f for f in found)  # links this page already
+    assert not any("Cross-encoder reranking costs" in f for f in found)  # on a page this block links
+    assert not any("the reranker page is" in f for f in found)  # links a page this block links
+    assert notebook.related("x", "journals/2026_11_20.md") == []  # one word: nothing to go on
+
+
+@app_test
+async def test_f7_shows_the_pane_for_the_block_being_written_and_ctrl_l_links_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    notebook = make(tmp_path, monkeypatch)
+    async with started(notebook, size=(140, 30)) as (app, pilot):
+        await burst(pilot, "f7")
+        pane = app.main_query_one("#journal-related")
+        assert pane.display
+        assert await until(pilot, lambda: "Measured the reranker" in "\n".join(
+            str(s.render()) for s in pane.query("ListItem Static")))
+        await burst(pilot, "f7")  # into the pane
+        assert await until(pilot, lambda: pane.items.has_focus)
+        first = pane.items.highlighted_child.hit  # type: ignore[union-attr]
+        await burst(pilot, "ctrl+l")  # a reference to the first related block, at the cursor
+        view = app.main_query_one("#journal-outline")
+        assert await until(pilot, lambda: app.focused is view.editor and "((" in view.editor.text)
+        await settle(pilot)
+        view.flush()
+    target = (notebook.root / first.file).read_text()
+    uuid = re.search(r"id:: ([0-9a-f-]{36})", target).group(1)  # type: ignore[union-attr]
+    first_line = first.content.split("\n")[0]
+    assert f"- {first_line}\n  id:: {uuid}\n" in target  # the id goes under the block, as Logseq writes it
+    assert f"(({uuid}))" in (notebook.root / "journals/2026_11_20.md").read_text()
