@@ -301,7 +301,11 @@ class Notebook:
             else:
                 words.append(token)
         window = self.window(since.replace("_", " ")) if since else None
-        return " ".join(words), Filters(tags=tuple(tags), markers=tuple(markers), pages=tuple(pages), window=window)
+        text = " ".join(words)
+        if window is None:  # time words read as `ask` reads them: "notes from october 2024"
+            window, rest = window_in_text(text, self.today(), self.sprints())
+            text = rest if window is not None else text
+        return text, Filters(tags=tuple(tags), markers=tuple(markers), pages=tuple(pages), window=window)
 
     def window(self, since: str | None = None, from_: str | None = None, to: str | None = None) -> DateWindow | None:
         return window_from_options(since, from_, to, self.today(), self.sprints())

@@ -23,6 +23,46 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
            "october", "november", "december"]
 
 
+_MONTH_WORD = (r"(january|february|march|april|may|june|july|august|september|october|november|december"
+               r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_MONTH_DAY_YEAR = re.compile(rf"^{_MONTH_WORD}\s+{_ORDINAL},?\s+(\d{{4}})$")
+_DAY_MONTH_YEAR = re.compile(rf"^{_ORDINAL}\s+(?:of\s+)?{_MONTH_WORD},?\s+(\d{{4}})$")
+_MONTH_YEAR = re.compile(rf"^(?:in\s+)?{_MONTH_WORD},?\s+(\d{{4}})$")
+_MONTH_DAY = re.compile(rf"^{_MONTH_WORD}\s+{_ORDINAL}$")
+_YEAR = re.compile(r"^in\s+(\d{4})$")
+
+
+def _month_number(word: str) -> int:
+    word = word.lower().rstrip(".")
+    return next(i for i, name in enumerate(_MONTHS, start=1) if name.startswith(word[:3]))
+
+
+def _calendar_window(phrase: str, today: dt.date) -> "DateWindow | None":
+    """A calendar date in words, years included: "October 2nd 2020", "2 Oct 2020", "october 2024",
+    "in 2024", "March 3rd" (the last one that has been)."""
+    try:
+        if m := _MONTH_DAY_YEAR.match(phrase):
+            day = dt.date(int(m.group(3)), _month_number(m.group(1)), int(m.group(2)))
+            return DateWindow(day, day)
+        if m := _DAY_MONTH_YEAR.match(phrase):
+            day = dt.date(int(m.group(3)), _month_number(m.group(2)), int(m.group(1)))
+            return DateWindow(day, day)
+        if m := _MONTH_YEAR.match(phrase):
+            year, month = int(m.group(2)), _month_number(m.group(1))
+            return DateWindow(dt.date(year, month, 1), dt.date(year + (month == 12), month % 12 + 1, 1)
+                              - dt.timedelta(days=1))
+        if m := _MONTH_DAY.match(phrase):
+            day = dt.date(today.year, _month_number(m.group(1)), int(m.group(2)))
+            day = day if day <= today else day.replace(year=today.year - 1)
+            return DateWindow(day, day)
+        if m := _YEAR.match(phrase):
+            return DateWindow(dt.date(int(m.group(1)), 1, 1), dt.date(int(m.group(1)), 12, 31))
+    except ValueError:  # February 30th: not a day
+        return None
+    return None
+
+
 @dataclass(frozen=True)
 class DateWindow:
     start: dt.date | None
@@ -93,6 +133,9 @@ def parse_window(text: str, today: dt.date, sprints: Sprints | None = None) -> D
     }
     if phrase in fixed:
         return fixed[phrase]
+    calendar = _calendar_window(phrase, today)
+    if calendar is not None:
+        return calendar
     for prefix in ("in ", ""):
         if phrase.startswith(prefix) and phrase[len(prefix):] in _MONTHS:
             month = _MONTHS.index(phrase[len(prefix):]) + 1
@@ -131,8 +174,12 @@ def window_from_options(since: str | None, from_: str | None, to: str | None, to
 
 _NUMBERS = r"\d+|" + "|".join(k for k in _NUMBER_WORDS if k not in ("a", "an"))
 _IN_TEXT = re.compile(
-    r"\b(?:(?:in|during|over|for|from)\s+)?(?:the\s+)?("
-    rf"(?:last|past)\s+(?:{_NUMBERS})\s+(?:days?|weeks?|months?|years?)"
+    r"\b(?:(?:in|during|over|for|from|on)\s+)?(?:the\s+)?("
+    rf"{_MONTH_WORD}\s+{_ORDINAL},?\s+\d{{4}}|{_ORDINAL}\s+(?:of\s+)?{_MONTH_WORD},?\s+\d{{4}}"
+    rf"|{_MONTH_WORD},?\s+\d{{4}}|in\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
+    r"|(?:january|february|march|april|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+    rf"|(?:last|past)\s+(?:{_NUMBERS})\s+(?:days?|weeks?|months?|years?)"
     r"|(?:the\s+)?past\s+(?:day|week|month|year)"
     r"|today|yesterday|this\s+week|last\s+week|this\s+month|last\s+month|this\s+year|this\s+sprint|last\s+sprint"
     r"|in\s+(?:" + "|".join(_MONTHS) + r")"
@@ -145,6 +192,13 @@ def window_in_text(text: str, today: dt.date, sprints: Sprints | None = None) ->
     if not m:
         return None, text
     phrase = m.group(1)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", phrase):  # in a question, a date is that day
+        try:
+            day = dt.date.fromisoformat(phrase)
+        except ValueError:
+            return None, text
+        rest = (text[:m.start()] + text[m.end():]).strip()
+        return DateWindow(day, day), " ".join(rest.split())
     try:
         window = parse_window(re.sub(r"^(?:the\s+)", "", phrase, flags=re.IGNORECASE), today, sprints)
     except NotegraphError:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from notegraph.errors import NotegraphError
-from notegraph.timewindow import DateWindow, Sprints, parse_window, window_from_options
+from notegraph.timewindow import DateWindow, Sprints, parse_window, window_from_options, window_in_text
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 
@@ -41,3 +41,31 @@ def test_options_combine_and_validate() -> None:
     with pytest.raises(NotegraphError) as excinfo:
         parse_window("next blue moon", TODAY)
     assert "14d" in (excinfo.value.hint or "")
+
+
+@pytest.mark.parametrize("question, start, end", [
+    ("what did I note in october 2024?", "2024-10-01", "2024-10-31"),
+    ("what did I jot down on October 2nd 2020?", "2020-10-02", "2020-10-02"),
+    ("what did Priya say on 2 Oct 2020", "2020-10-02", "2020-10-02"),
+    ("notes from March 2023", "2023-03-01", "2023-03-31"),
+    ("what did I read in 2024?", "2024-01-01", "2024-12-31"),
+    ("what happened on 2024-10-15", "2024-10-15", "2024-10-15"),
+    ("what did I do on March 3rd?", "2026-03-03", "2026-03-03"),
+    ("what did I do on December 3rd?", "2025-12-03", "2025-12-03"),  # not yet this year: last year's
+])
+def test_calendar_dates_in_a_question_keep_their_year(question: str, start: str, end: str) -> None:
+    window, rest = window_in_text(question, dt.date(2026, 11, 22))
+    assert window == DateWindow(dt.date.fromisoformat(start), dt.date.fromisoformat(end)), rest
+    assert not any(c.isdigit() for c in rest)
+
+
+@pytest.mark.parametrize("text", ["may I ask about the reranker", "how many of the 2024 papers", "February 30th 2024"])
+def test_numbers_and_words_that_are_not_dates_stay_words(text: str) -> None:
+    assert window_in_text(text, dt.date(2026, 11, 22)) == (None, text)
+
+
+def test_the_search_box_reads_time_words_as_ask_does(demo_notebook) -> None:  # type: ignore[no-untyped-def]
+    notebook = demo_notebook("2026-11-22")
+    words, filters = notebook.parse_query("tag:meeting what did I note in november 2026")
+    assert words == "what did I note" and filters.tags == ("meeting",)
+    assert filters.window == DateWindow(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
