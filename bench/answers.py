@@ -67,10 +67,13 @@ def run(questions: list[Question], llm: LLM, cache: Path) -> dict[str, list[floa
         for q in asked:
             gold = gold_rowid(notebook, q)
             stamps: dict[str, float] = {}
+
+            def stamp(what: str) -> None:
+                stamps.setdefault(what, time.perf_counter())
+
             start = time.perf_counter()
-            result = notebook.ask(q.question, agent=False,
-                                  on_sources=lambda found: stamps.setdefault("sources", time.perf_counter()),
-                                  on_token=lambda piece: stamps.setdefault("text", time.perf_counter()))
+            result = notebook.ask(q.question, agent=False, on_sources=lambda found: stamp("sources"),
+                                  on_token=lambda piece: stamp("text"))
             end = time.perf_counter()
             rowids = [s.hit.rowid for s in result.sources]
             counts["shown"].append(gold in rowids)
@@ -103,9 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.graph:
         questions = [q for q in questions if q.graph in args.graph]
     if args.limit:
-        kept: dict[str, int] = {}
-        questions = [q for q in questions if kept.setdefault(q.graph, 0) < args.limit
-                     and not kept.__setitem__(q.graph, kept[q.graph] + 1)]
+        by_graph: dict[str, list[Question]] = {}
+        for q in questions:
+            by_graph.setdefault(q.graph, []).append(q)
+        questions = [q for asked in by_graph.values() for q in asked[:args.limit]]
     for label, llm in models():
         with tempfile.TemporaryDirectory() as tmp:
             c = run(questions, llm, Path(tmp))

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from notegraph.agent.ask import RELEVANT, SOURCES, WEAKLY_RELEVANT, Answer, Source, answer
+from notegraph.agent.ask import RELEVANT, SOURCES, WEAKLY_RELEVANT, Answer, answer
+from notegraph.agent.sources import Source
 from notegraph.agent.thread import Thread, Threads, standalone
 from notegraph.agent.keep import answer_blocks
 from notegraph.agent.report import SprintReport, gather, write_prose

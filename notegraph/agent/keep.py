@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from notegraph.agent.ask import CITATION, Answer, Source
+from notegraph.agent.ask import CITATION, Answer
+from notegraph.agent.sources import Source
 from notegraph.logseq.inert import inert
 
 

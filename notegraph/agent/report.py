@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from notegraph.agent.ask import CITATION, Source, check_citations, prompt
+from notegraph.agent.ask import CITATION, check_citations, prompt
+from notegraph.agent.sources import Source
 from notegraph.agent.extract import is_prose
 from notegraph.embed.context import TAG, TAG_LINK
 from notegraph.llm import LLM, Message

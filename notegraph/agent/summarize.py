@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Callable, Sequence
 
-from notegraph.agent.ask import Answer, CitationStream, Source, check_citations, source_text
+from notegraph.agent.ask import Answer, CitationStream, check_citations, source_text
+from notegraph.agent.sources import Source
 from notegraph.agent.extract import is_prose
 from notegraph.llm import LLM, Message
 

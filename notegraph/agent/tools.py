@@ -15,7 +15,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from notegraph.agent.ask import SYSTEM, Answer, CitationStream, Source, check_citations, source_text
+from notegraph.agent.ask import SYSTEM, Answer, CitationStream, check_citations, source_text
+from notegraph.agent.sources import Source
 from notegraph.errors import NotegraphError
 from notegraph.plugins import AgentTool
 from notegraph.search import Filters, Hit, hits_for

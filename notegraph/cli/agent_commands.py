@@ -8,7 +8,8 @@ import threading
 
 import click
 
-from notegraph.agent.ask import Answer, Source
+from notegraph.agent.ask import Answer
+from notegraph.agent.sources import Source
 from notegraph.agent.tools import describe
 from notegraph.cli.common import filter_options, graph_option, index_option, make_filters, open_fresh
 
