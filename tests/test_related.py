@@ -45,7 +45,7 @@ def test_related_blocks_are_close_in_meaning_and_never_on_this_page_or_already_l
 async def test_f7_shows_the_pane_for_the_block_being_written_and_ctrl_l_links_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     notebook = make(tmp_path, monkeypatch)
     async with started(notebook, size=(140, 30)) as (app, pilot):
-        await burst(pilot, "f7")
+        await burst(pilot, "end", "f7")
         pane = app.main_query_one("#journal-related")
         assert pane.display
         assert await until(pilot, lambda: "Measured the reranker" in "\n".join(
@@ -62,4 +62,5 @@ async def test_f7_shows_the_pane_for_the_block_being_written_and_ctrl_l_links_on
     uuid = re.search(r"id:: ([0-9a-f-]{36})", target).group(1)  # type: ignore[union-attr]
     first_line = first.content.split("\n")[0]
     assert f"- {first_line}\n  id:: {uuid}\n" in target  # the id goes under the block, as Logseq writes it
-    assert f"(({uuid}))" in (notebook.root / "journals/2026_11_20.md").read_text()
+    assert (notebook.root / "journals/2026_11_20.md").read_text() == (
+        f"- the cross-encoder reranker adds latency on the laptop (({uuid}))\n")  # a space before it

@@ -1115,7 +1115,9 @@ class NotegraphApp(App[None]):
         if view.selecting:
             view.edit()
         focus_now(view.editor)
-        view.editor.insert(f"(({uuid}))")
+        row, column = view.editor.cursor_location
+        before = view.editor.document.get_line(row)[:column]
+        view.editor.insert((" " if before and not before[-1].isspace() else "") + f"(({uuid}))")
 
     def recent_threads(self) -> list[Any]:
         try:
