@@ -1179,6 +1179,9 @@ class NotegraphApp(App[None]):
         if message.sources:
             self.main_query_one("#ask-answer", Static).update(Text("writing the answer…", style="dim"))
         self._show_sources(message.sources, message.question, cited=set())
+        # In a long thread the new question's sources start at the top of the view, not below the fold.
+        self.call_after_refresh(lambda: self.main_query_one("#ask-scroll").scroll_to_widget(
+            self.main_query_one("#ask-sources-title"), top=True, animate=False))
 
     def _show_sources(self, found: list[Any], question: str, cited: set[int]) -> None:
         """Numbered sources: page › parent, the block's first line with the question's words lit.
