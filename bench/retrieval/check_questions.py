@@ -12,7 +12,8 @@ whose stripped text starts with ``- `` (or is exactly ``-``) and its text is wha
 the ``- ``. The match is case-sensitive, and to stay unambiguous for tools that compare
 case-insensitively the gold must also be unique when case is ignored. ``kind`` is optional.
 
-Usage: ``python3 bench/retrieval/check_questions.py [QUESTIONS.jsonl]``. Prints OK with
+Usage: ``python3 bench/retrieval/check_questions.py [QUESTIONS.jsonl] [--graph NAME=PATH ...]``
+(``--graph`` gives the root of a graph that lives elsewhere). Prints OK with
 counts per graph and per kind and exits 0, or lists every problem and exits 1.
 """
 
@@ -29,11 +30,13 @@ REPO = HERE.parent.parent
 GRAPHS = HERE / "graphs"
 DEFAULT_QUESTIONS = HERE / "questions.jsonl"
 REQUIRED = ("graph", "question", "file", "gold")
-KINDS = frozenset({"paraphrase", "parent_context", "implied", "keyword", "tagged"})
+KINDS = frozenset({"paraphrase", "parent_context", "implied", "keyword", "tagged", "date"})
 
 
-def graph_root(name: str) -> Path:
-    """Folder of the graph called ``name``."""
+def graph_root(name: str, extra: dict[str, Path] | None = None) -> Path:
+    """Folder of the graph called ``name`` (``extra`` maps names given with ``--graph``)."""
+    if extra and name in extra:
+        return extra[name]
     return REPO if name == "demo" else GRAPHS / name
 
 
@@ -49,7 +52,7 @@ def block_first_lines(text: str) -> list[str]:
     return lines
 
 
-def check_record(record: object, cache: dict[Path, list[str]]) -> list[str]:
+def check_record(record: object, cache: dict[Path, list[str]], extra: dict[str, Path] | None = None) -> list[str]:
     """Problems with one question record (empty when it is fine)."""
     if not isinstance(record, dict):
         return ["not a JSON object"]
@@ -64,7 +67,7 @@ def check_record(record: object, cache: dict[Path, list[str]]) -> list[str]:
     if problems:
         return problems
     graph, rel, gold = str(record["graph"]), str(record["file"]), str(record["gold"])
-    root = graph_root(graph)
+    root = graph_root(graph, extra)
     if graph != "demo" and not root.is_dir():
         return [f"unknown graph {graph!r}: no folder {root}"]
     pure = PurePosixPath(rel)
@@ -89,7 +92,15 @@ def check_record(record: object, cache: dict[Path, list[str]]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate the retrieval evaluation questions.")
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--graph", action="append", default=[], metavar="NAME=PATH",
+                        help="root folder of the graph NAME (repeatable)")
     args = parser.parse_args(argv)
+    extra: dict[str, Path] = {}
+    for spec in args.graph:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            parser.error(f"--graph expects NAME=PATH, got {spec!r}")
+        extra[name] = Path(path)
     questions_path: Path = args.questions
     cache: dict[Path, list[str]] = {}
     failures: list[str] = []
@@ -107,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         except json.JSONDecodeError as exc:
             failures.append(f"line {number}: invalid JSON ({exc})")
             continue
-        problems = check_record(record, cache)
+        problems = check_record(record, cache, extra)
         if isinstance(record, dict) and not problems:
             question = str(record["question"]).strip().casefold()
             if question in seen:
