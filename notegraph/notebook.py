@@ -19,7 +19,7 @@ from notegraph.agent.ask import RELEVANT, SOURCES, WEAKLY_RELEVANT, Answer, answ
 from notegraph.agent.sources import Source
 from notegraph.agent.thread import Thread, Threads, standalone
 from notegraph.agent.keep import answer_blocks
-from notegraph.agent.report import SprintReport, gather, write_prose
+from notegraph.agent.report import SprintReport, gather, report_title, write_prose
 from notegraph.agent.report import render as render_report
 from notegraph.agent.summarize import summarize as summarize_sources
 from notegraph.agent.tools import Step, agent_answer, supports_tools
@@ -461,8 +461,8 @@ class Notebook:
                       on_section: Callable[[str], None] | None = None,
                       cancel: threading.Event | None = None) -> SprintReport:
         """The report for the ``weeks`` ending on ``end`` (default today): facts from the index, prose by the model."""
-        end = end or self.today()
-        window = DateWindow(end - dt.timedelta(days=7 * weeks - 1), end)
+        window = self.report_window(weeks=weeks, end=end)
+        end = window.end or self.today()
         self.embed(max_texts=AUTO_EMBED_TEXTS)
         days = [(dt.date(d // 10000, d // 100 % 100, d % 100), name) for name, d in self.store.db.execute(
             "SELECT name, journal_day FROM pages WHERE journal_day BETWEEN ? AND ? ORDER BY journal_day",
@@ -487,6 +487,18 @@ class Notebook:
                  for section in found]
         return SprintReport(window, days, sections, done, still_open, tagged, edited, logged, llm.backend, llm.model,
                             extra)
+
+    def report_window(self, *, weeks: int = 2, end: dt.date | None = None) -> DateWindow:
+        end = end or self.today()
+        return DateWindow(end - dt.timedelta(days=7 * weeks - 1), end)
+
+    def refuse_existing_report(self, window: DateWindow) -> None:
+        """Before minutes of generation: a report page that exists already is not replaced
+        (without ``--force``), so say so now rather than after the model has written it all."""
+        file = page_file_for(self.graph, report_title(window))
+        if file.path.exists() or file.path.is_symlink():
+            raise FileChangedOnDiskError(f"{file.rel} exists already; nothing was generated or written",
+                                         "pass --force to replace it, or --end another day")
 
     def write_report(self, report: SprintReport, *, force: bool = False) -> Path:
         """Save the report as a new page (never over an existing one unless ``force``), atomically."""

@@ -102,3 +102,19 @@ def test_cli_report_prints_and_writes(demo: Notebook, monkeypatch: pytest.Monkey
         again = CliRunner().invoke(cli, ["report", "sprint", "-g", str(demo.root), "--weeks", "1",
                                          "--end", "2026-11-15", "--write"])
         assert again.exit_code == 3 and "--force" in again.output
+
+
+def test_write_over_an_existing_report_is_refused_before_the_model_writes_anything(demo: Notebook) -> None:
+    """Issue 16: it used to run the whole generation (minutes) and only then refuse, printing nothing."""
+    existing = demo.root / "pages" / "Sprint Report___2026-11-09 to 2026-11-22.md"
+    existing.parent.mkdir(parents=True, exist_ok=True)
+    existing.write_text("- my own edits\n")
+    with FakeOllama({"llama3.2:latest": "chat"}) as server:
+        result = CliRunner().invoke(cli, ["report", "sprint", "-g", str(demo.root), "--end", "2026-11-22", "--write"],
+                                    env={"OLLAMA_HOST": server.host, "NOTEGRAPH_LLM": "ollama"})
+        assert result.exit_code == 3, result.output
+        assert "exists already; nothing was generated or written" in result.stderr and "--force" in result.stderr
+        assert not [p for p, _ in server.requests if p == "/api/chat"]  # the model was never asked
+        assert "writing:" not in result.stderr
+    assert existing.read_text() == "- my own edits\n"
+    assert demo.report_window(weeks=2, end=dt.date(2026, 11, 22)).start == dt.date(2026, 11, 9)

@@ -73,7 +73,13 @@ class SprintReport:
     @property
     def title(self) -> str:
         assert self.window.start and self.window.end
-        return f"Sprint Report/{self.window.start.isoformat()} to {self.window.end.isoformat()}"
+        return report_title(self.window)
+
+
+def report_title(window: DateWindow) -> str:
+    """The page a report of ``window`` is saved as."""
+    assert window.start and window.end
+    return f"Sprint Report/{window.start.isoformat()} to {window.end.isoformat()}"
 
 
 def quote(text: str) -> str:

@@ -168,6 +168,8 @@ def report_sprint(graph_opt: str | None, index_path: str | None, weeks: int, end
     def progress(title: str) -> None:
         click.echo(click.style(f"writing: {title}", dim=True), err=True)
 
+    if write and not force:
+        notebook.refuse_existing_report(notebook.report_window(weeks=weeks, end=last))
     result = notebook.sprint_report(weeks=weeks, end=last, on_section=progress)
     if write:
         path = notebook.write_report(result, force=force)
