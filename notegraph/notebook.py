@@ -447,15 +447,12 @@ class Notebook:
         return unseen
 
     def similarity(self, question: str, texts: list[str]) -> list[float]:
-        """Cosine similarity of each text to the question, by the embedding model."""
-        import numpy as np  # here: commands that never embed start faster without it
-
+        """Cosine similarity of each text to the question: a dot product, since embedders return
+        unit-length rows (their contract)."""
         if not texts:
             return []
-        query = np.asarray(self.embedder.embed_query(question), dtype=np.float32).reshape(-1)
-        found = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
-        norms = np.linalg.norm(found, axis=1) * (np.linalg.norm(query) or 1.0)
-        return [float(x) for x in (found @ query) / np.where(norms == 0, 1.0, norms)]
+        query = self.embedder.embed_query(question).reshape(-1)
+        return [float(x) for x in self.embedder.embed_documents(texts) @ query]
 
     def sprint_report(self, *, weeks: int = 2, end: dt.date | None = None,
                       on_section: Callable[[str], None] | None = None,
@@ -646,17 +643,15 @@ class Notebook:
         if len(words.split()) < 2:
             return []
         self._vectors.refresh(self.store)
-        keys = [r[0] for r in self.store.db.execute("SELECT key FROM pages WHERE file = ?", [file]).fetchall()]
         refs = scan_inline(text)
-        linked = {page_key(name) for name in refs.pages}
-        exclude = {r[0] for r in self.store.db.execute("SELECT rowid FROM blocks WHERE file = ?", [file]).fetchall()}
-        for key in keys:
-            exclude |= {r[0] for r in self.store.db.execute("SELECT block FROM refs WHERE page_key = ?", [key])}
-        if linked:  # on those pages, or in their linked references: one step away already
-            marks = ", ".join("?" * len(linked))
-            exclude |= {r[0] for r in self.store.db.execute(
-                f"SELECT rowid FROM blocks WHERE page_key IN ({marks}) "
-                f"UNION SELECT block FROM refs WHERE page_key IN ({marks})", [*linked, *linked]).fetchall()}
+        # this page and the pages the text links: their blocks and their linked references are
+        # one step away already
+        pages = [r[0] for r in self.store.db.execute("SELECT key FROM pages WHERE file = ?", [file])]
+        pages += [page_key(name) for name in refs.pages]
+        marks = ", ".join("?" * len(pages)) or "NULL"
+        exclude = {r[0] for r in self.store.db.execute(
+            f"SELECT rowid FROM blocks WHERE file = ? OR page_key IN ({marks}) "
+            f"UNION SELECT block FROM refs WHERE page_key IN ({marks})", [file, *pages, *pages])}
         for uuid in refs.block_refs:
             target = block_by_reference(self.store, uuid)
             if target is not None:

@@ -257,8 +257,7 @@ def _answer_from_the_notes(result: Answer, llm: LLM, similarity: Similarity | No
     pieces = list(llm.stream(prompt(result.question, result.sources, small=True), max_tokens=SMALL_ANSWER_TOKENS,
                              stop=("\n\n", "Question:", "Notes:"), cancel=cancel))
     prose, cited, removed = check_citations(whole_sentences(" ".join("".join(pieces).split())), result.sources)
-    if cited or prose:
-        cited = cited or attribute(prose, result.sources)
+    cited = cited or (attribute(prose, result.sources) if prose else [])
     if prose and prose_passes(prose, cited, result.sources, result.extract):
         if not CITATION.search(prose):
             prose = f"{prose} " + "".join(f"[{s.n}]" for s in cited)

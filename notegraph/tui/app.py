@@ -167,6 +167,15 @@ class History:
 class Actions(Provider):
     """Every app action in Textual's command palette."""
 
+    threads: list[Any] = []
+    """Ask threads to reopen, read when the palette opens."""
+
+    async def startup(self) -> None:
+        """Read once when the palette opens, not on every key typed in it."""
+        app = self.app
+        assert isinstance(app, NotegraphApp)
+        self.threads = app.recent_threads()
+
     async def search(self, query: str) -> Hits:
         app = self.app
         assert isinstance(app, NotegraphApp)
@@ -191,7 +200,7 @@ class Actions(Provider):
             if (score := matcher.match(title)) > 0:
                 yield PaletteHit(score, matcher.highlight(title), lambda name=name: app.insert_template(name),
                                  help="the template's blocks at the cursor (placeholders filled)")
-        for thread in app.recent_threads():
+        for thread in self.threads:
             title = f"Reopen Ask thread: {thread.title}"
             if (score := matcher.match(title)) > 0:
                 yield PaletteHit(score, matcher.highlight(title), lambda thread=thread: app.reopen_thread(thread),
@@ -323,6 +332,7 @@ class NotegraphApp(App[None]):
         self.last_answer: Any = None
         """The answer shown in Ask, until Ctrl+S keeps it (then None: it is never written twice)."""
         self._related_timers: dict[str, Any] = {}
+        self._related_panes: dict[str, RelatedPane] = {}
         self.thread: Any = None
         """Ask's conversation: follow-up questions build on its turns (Ctrl+N starts a new one)."""
         self._watch = watch
@@ -434,6 +444,7 @@ class NotegraphApp(App[None]):
             view.macro_lines = macro_lines_for(self.notebook, self._in_background)
             view.macro_lines.on_ready = lambda view=view: self._macro_results_arrived(view)
             view.on_block_changed = lambda tab=view.id.removesuffix("-outline"): self.related_due(tab)
+        self._related_panes = {pane.id.removesuffix("-related"): pane for pane in self.main_query(RelatedPane)}
         self.show_day()
         focus_now(self.main_query_one("#journal-outline", OutlineView).editor)
         self.refresh_status()
@@ -1062,8 +1073,8 @@ class NotegraphApp(App[None]):
 
     def related_due(self, tab: str, at_once: bool = False) -> None:
         """The block under the cursor changed: look for related blocks after a pause in typing."""
-        pane = self.main_query_one(f"#{tab}-related", RelatedPane)
-        if not pane.display:
+        pane = self._related_panes.get(tab)  # every key comes here: no DOM query on this path
+        if pane is None or not pane.display:
             return
         timer = self._related_timers.pop(tab, None)
         if timer is not None:
