@@ -136,9 +136,9 @@ def capture(graph: Graph, text: str, *, page: str | None = None, day: dt.date | 
 
 
 def ensure_block_id(graph: Graph, rel: str, line: int, content: str) -> str | None:
-    """The ``id::`` of the block at ``line`` of ``rel``, adding one the way Logseq does when a
-    block is first referenced. None when that block is no longer there as it was read (the file
-    changed since): the caller links the page instead of guessing."""
+    """The ``id::`` of the block with ``content`` at (or nearest to) ``line`` of ``rel``, adding
+    one the way Logseq does when a block is first referenced. None when no block has that text
+    any more (it changed since it was read): the caller links the page instead of guessing."""
     from notegraph.editor.assist import with_block_id
 
     found: str | None = None
@@ -148,11 +148,14 @@ def ensure_block_id(graph: Graph, rel: str, line: int, content: str) -> str | No
         if raw is None:
             return None
         page = page_for_write(rel, raw, graph.config)
-        for index, block in enumerate(page.blocks):
-            if block.line == line and block.content == content:
-                with_id, found = with_block_id(block.content)
-                return raw if with_id == block.content else render(replace_block(page, index, with_id, graph.config))
-        return None
+        # By its text, the nearest to where it was: an id added above it (another source of the
+        # same answer, in the same file) moves it down a line.
+        same = [i for i, block in enumerate(page.blocks) if block.content == content]
+        if not same:
+            return None
+        index = min(same, key=lambda i: abs(page.blocks[i].line - line))
+        with_id, found = with_block_id(content)
+        return raw if with_id == content else render(replace_block(page, index, with_id, graph.config))
 
     update_note(graph.root / rel, change)
     return found

@@ -110,3 +110,16 @@ def test_cli_ask_save(demo_notebook) -> None:  # type: ignore[no-untyped-def]
     added = after[len(before):]
     assert after.startswith(before) and "- Q: what did I decide about the reranker?" in added
     assert "Decided: reranker stays" in added and re.search(r"\[1\]\(\(\([0-9a-f-]{36}\)\)\)", added)
+
+
+def test_two_sources_in_one_file_both_get_their_ids(tmp_path: Path) -> None:
+    """Found trying it: the id added to the first source moved the second one down a line, and
+    the second was then cited by its page instead of its block."""
+    notebook = notebook_for(tmp_path)
+    result = answer_over(notebook, "Theme comments [1]\nDo we ship one? [2]")
+    notebook.save_answer(result)
+    day = (notebook.root / "journals/2026_11_20.md").read_text()
+    ids = re.findall(r"id:: ([0-9a-f-]{36})", day)
+    assert len(ids) == 2
+    today = (notebook.root / "journals/2026_11_22.md").read_text()
+    assert f"[1]((({ids[0]})))" in today and f"[2]((({ids[1]})))" in today and "[[Nov 20th, 2026]]" not in today

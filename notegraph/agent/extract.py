@@ -61,7 +61,13 @@ def _parent(source: Source) -> str:
     if not source.hit.breadcrumb:
         return ""
     lines = visible_lines(source.hit.breadcrumb[-1])
-    return " ".join(lines[0].split()[:16]) if lines else ""
+    return _clipped(lines[0]) if lines else ""
+
+
+def _clipped(text: str, words: int = 16) -> str:
+    """The first ``words`` words, with "…" when there were more (never a sentence cut silently)."""
+    kept = text.split()
+    return " ".join(kept[:words]) + (" …" if len(kept) > words else "")
 
 
 def sentences_of(source: Source, children: Sequence[str] = ()) -> list[Sentence]:
@@ -71,7 +77,7 @@ def sentences_of(source: Source, children: Sequence[str] = ()) -> list[Sentence]
     out = []
     lines = visible_lines(source.hit.content)
     if lines and lines[0].rstrip().endswith("?"):
-        asked = " ".join(lines[0].split()[:16])
+        asked = _clipped(lines[0])
         for child in children:
             for line in visible_lines(child):
                 out += [Sentence(source, _MARKER.sub("", text.strip()), asked) for text in _SENTENCE_END.split(line)
