@@ -48,6 +48,8 @@ from notegraph.rename import RenamePlan, RenameReport, apply_rename, plan_rename
 from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
     block_subtree,
+    blocks_about_pages,
+    pages_named_in,
     fts_query,
     find_pages,
     AgendaItem,
@@ -193,7 +195,8 @@ class Notebook:
 
     def _open_store(self) -> Store:
         """A connection of its own to the index."""
-        return Store(self.index_path, self.graph.root, owned=self._index_owned)
+        return Store(self.index_path, self.graph.root, owned=self._index_owned,
+                     journal_formats=(self.graph.config.journal_title_format,))
 
     def close(self) -> None:
         """Close the index connections of this thread and of threads that have ended. One a live
@@ -577,7 +580,9 @@ class Notebook:
         self._vectors.refresh(self.store)
         query = self.embedder.embed_query(text)
         keyword = keyword_rank(self.store, text, filters, self.ranking.keyword_depth) if mode == "hybrid" else []
-        ranked = rank_blocks(self._vectors, query, allowed, limit, keyword=keyword, ranking=self.ranking)
+        named = blocks_about_pages(self.store, pages_named_in(self.store, text)) if mode == "hybrid" else []
+        ranked = rank_blocks(self._vectors, query, allowed, limit, keyword=keyword, ranking=self.ranking,
+                             named=named)
         return hits_for(self.store, with_unembedded(ranked, keyword, self._vectors.blocks, limit))
 
     def blocks(self, filters: Filters = Filters(), *, limit: int = 1000) -> list[Hit]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from notegraph.logseq.dates import MONTHS, format_date, ordinal
 from notegraph.logseq.names import page_key
 from notegraph.store import Store
 from notegraph.store.rows import day_number
@@ -149,13 +150,61 @@ def filter_sql(store: Store, filters: Filters, alias: str = "b") -> tuple[list[s
         where.append(f"{alias}.marker IN ({', '.join('?' * len(filters.markers))})")
         params += [m.upper() for m in filters.markers]
     if filters.window is not None:
+        days: list[str] = []
         if filters.window.start:
-            where.append(f"{alias}.journal_day >= ?")
+            days.append(f"{alias}.journal_day >= ?")
             params.append(day_number(filters.window.start))
         if filters.window.end:
-            where.append(f"{alias}.journal_day <= ?")
+            days.append(f"{alias}.journal_day <= ?")
             params.append(day_number(filters.window.end))
+        on_journal_days = " AND ".join(days) or f"{alias}.journal_day IS NOT NULL"
+        dated = dated_blocks_sql(store, filters.window)
+        if dated is None:
+            where.append(f"({on_journal_days})")
+        else:
+            where.append(f"({on_journal_days} OR {alias}.rowid IN ({dated[0]}))")
+            params += dated[1]
     return where, params
+
+
+DATED_LINK_DAYS = 400
+"""Windows up to this long also take blocks that link one of their days (``[[Mar 28th, 2023]]``)."""
+DATED_TEXT_DAYS = 62
+"""Windows up to this long also take blocks that write one of their days out (``October 15, 2024``)."""
+
+
+def dated_blocks_sql(store: Store, window: DateWindow) -> tuple[str, list[Any]] | None:
+    """Blocks outside the window's journal days that are dated in it, with everything under them:
+    a project page's ``## [[Mar 28th, 2023]]`` heading, a diary page's ``October 15, 2024`` block,
+    a note on another day about this one. None for open-ended or long windows."""
+    if window.start is None or window.end is None:
+        return None
+    span = (window.end - window.start).days + 1
+    if not 0 < span <= DATED_LINK_DAYS:
+        return None
+    days = [window.start + dt.timedelta(days=n) for n in range(span)]
+    keys = sorted({page_key(format_date(day, pattern)) for day in days for pattern in store.journal_formats})
+    seeds = [f"SELECT block FROM refs WHERE page_key IN ({', '.join('?' * len(keys))})"]
+    params: list[Any] = list(keys)
+    if span <= DATED_TEXT_DAYS:
+        seeds.append("SELECT rowid FROM blocks_fts WHERE blocks_fts MATCH ?")
+        params.append(" OR ".join(phrase for day in days for phrase in _written_dates(day)))
+    sql = ("WITH RECURSIVE dated(rowid, file, id) AS ("
+           f" SELECT rowid, file, id FROM blocks WHERE rowid IN ({' UNION '.join(seeds)})"
+           " UNION SELECT b.rowid, b.file, b.id FROM blocks b JOIN dated d ON b.file = d.file AND b.parent_id = d.id)"
+           " SELECT rowid FROM dated")
+    return sql, params
+
+
+def _written_dates(day: dt.date) -> list[str]:
+    """FTS phrases for the ways a day is written in prose (the tokenizer drops the punctuation):
+    October 15 2024, Oct 15th 2024, 15 October 2024, 2024-10-15."""
+    month = MONTHS[day.month - 1].lower()
+    nth = ordinal(day.day)
+    phrases = {f"{m} {d} {day.year}" for m in (month, month[:3]) for d in (day.day, nth)}
+    phrases |= {f"{d} {m} {day.year}" for m in (month, month[:3]) for d in (day.day, nth)}
+    phrases.add(f"{day.year} {day.month:02d} {day.day:02d}")
+    return [f'"{p}"' for p in sorted(phrases)]
 
 
 _HIT_COLUMNS = "b.rowid, b.id, coalesce(p.name, b.page_key), b.page_key, b.file, b.line, b.content, b.marker, " \
@@ -228,6 +277,38 @@ def _ordered_hits(store: Store, where: list[str], params: list[Any], *, order: s
     sql = (f"SELECT {_HIT_COLUMNS} FROM blocks b LEFT JOIN pages p ON p.key = b.page_key "
            f"WHERE b.rowid IN ({chosen}) ORDER BY {order}")
     return _hits(store, store.db.execute(sql, [*params, limit]).fetchall())
+
+
+TITLE_MIN_LETTERS = 4
+
+
+def pages_named_in(store: Store, text: str) -> list[str]:
+    """Keys of the pages (not journal days) whose name or alias the text says in full, as words:
+    "what goes into the banana bread?" names the page *Banana Bread*. Names shorter than four
+    letters are left out: "AI" or "Q3" would match too much to mean anything."""
+    said = " " + " ".join(_WORDS.findall(text.lower())) + " "
+    rows = store.db.execute(
+        "SELECT p.key, p.name FROM pages p WHERE p.journal_day IS NULL "
+        "UNION ALL SELECT a.page_key, a.alias FROM aliases a").fetchall()
+    named = []
+    for key, name in rows:
+        words = " ".join(_WORDS.findall(str(name).lower()))
+        if len(words.replace(" ", "")) >= TITLE_MIN_LETTERS and f" {words} " in said:
+            named.append(key)
+    return list(dict.fromkeys(named))
+
+
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
+def blocks_about_pages(store: Store, keys: list[str]) -> list[int]:
+    """Blocks on these pages (not the properties block at the top), and blocks that link or tag them."""
+    if not keys:
+        return []
+    marks = ", ".join("?" * len(keys))
+    rows = store.db.execute(f"SELECT rowid FROM blocks WHERE page_key IN ({marks}) AND NOT pre_block "
+                            f"UNION SELECT block FROM refs WHERE page_key IN ({marks})", [*keys, *keys]).fetchall()
+    return sorted(r[0] for r in rows)
 
 
 def find_blocks(store: Store, filters: Filters, *, limit: int = 50, order: str = "recent") -> list[Hit]:

@@ -40,6 +40,8 @@ class Ranking:
     keyword_depth: int = 100
     template_penalty: float = 0.15
     """Cosine taken off a template block, so many copies of it cannot swamp a result list."""
+    title_weight: float = 0.05
+    """Added to blocks on (or linking) a page the question names: "the banana bread" is about that page."""
 
 
 DEFAULT_RANKING = Ranking()
@@ -173,10 +175,11 @@ def with_unembedded(ranked: list[tuple[int, float]], keyword: Sequence[tuple[int
 def rank_blocks(cache: VectorCache, query: "npt.NDArray[np.float32]", allowed: "npt.NDArray[np.int64] | None",
                 limit: int, *, keyword: Sequence[tuple[int, float]] = (),
                 ranking: Ranking = DEFAULT_RANKING, exclude: frozenset[int] = frozenset(),
-                outline: bool = True) -> list[tuple[int, float]]:
+                outline: bool = True, named: Sequence[int] = ()) -> list[tuple[int, float]]:
     """Blocks best first among ``allowed``: cosine, the outline rules, and (hybrid) bm25.
 
-    ``keyword`` holds (rowid, bm25) pairs of a keyword search run with the same filters.
+    ``keyword`` holds (rowid, bm25) pairs of a keyword search run with the same filters;
+    ``named``, the blocks about a page the question names (:func:`notegraph.search.pages_named_in`).
     """
     import numpy as np
 
@@ -195,6 +198,8 @@ def rank_blocks(cache: VectorCache, query: "npt.NDArray[np.float32]", allowed: "
         answers = has_parent & cache.question[np.maximum(cache.parent, 0)]
         scores = np.where(answers, np.maximum(scores, scores[np.maximum(cache.parent, 0)] + ranking.answer_margin),
                           scores)
+    if len(named):
+        scores = scores + ranking.title_weight * np.isin(cache.blocks, np.asarray(named, dtype=np.int64))
     scores = scores - ranking.template_penalty * cache.template
     if allowed is not None:
         scores = np.where(np.isin(cache.blocks, allowed), scores, -np.inf)

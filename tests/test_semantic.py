@@ -15,7 +15,7 @@ from notegraph.embed import make_embedder
 from notegraph.embed.sentence import MiniLMEmbedder
 from notegraph.errors import NotegraphError
 from notegraph.notebook import Notebook
-from notegraph.search import Filters
+from notegraph.search import Filters, pages_named_in
 from tests.conftest import REPO, copy_demo
 from tests.ollama_fake import FakeOllama
 from tests.waiting import DEADLINE, wait_until
@@ -387,3 +387,30 @@ def test_hybrid_search_finds_keyword_matches_before_anything_is_embedded(indexed
     keyword = [h.content for h in indexed_demo.search("dark theme", mode="keyword", limit=10)]
     hybrid = [h.content for h in indexed_demo.search("dark theme", mode="hybrid", limit=10)]
     assert keyword and set(keyword) <= set(hybrid)
+
+
+def test_a_page_the_question_names_is_what_it_is_about(tmp_path: Path) -> None:
+    """ "the banana bread" names a page: its blocks (and blocks linking it) count for more, so the
+    page's own note outranks a closer-sounding one elsewhere; an alias names it too."""
+    write(tmp_path, "pages/Banana Bread.md", "alias:: nana loaf\n\n- 50 minutes at 175 degrees\n- three ripe bananas\n")
+    write(tmp_path, "pages/Sourdough.md", "- bake the bread for 45 minutes, until it sounds hollow\n")
+    notebook = open_notebook(tmp_path)
+    notebook.embed()
+    assert pages_named_in(notebook.store, "how long does the banana bread bake?") == ["banana bread"]
+    assert pages_named_in(notebook.store, "and the nana loaf?") == ["banana bread"]
+    assert pages_named_in(notebook.store, "bananas and breadcrumbs") == []  # whole words only
+    question = "how long does the nana loaf need to bake?"  # the alias: in no block's text or context
+    plain = rank_blocks_without_titles(notebook, question)
+    named = [h.content for h in notebook.search(question, mode="hybrid", limit=3)]
+    assert named[0] == "50 minutes at 175 degrees", named
+    assert plain[0] == "bake the bread for 45 minutes, until it sounds hollow", plain  # what the title changes
+
+
+def rank_blocks_without_titles(notebook, question: str) -> list[str]:  # type: ignore[no-untyped-def]
+    from dataclasses import replace as with_changes
+
+    notebook.ranking = with_changes(notebook.ranking, title_weight=0.0)
+    try:
+        return [h.content for h in notebook.search(question, mode="hybrid", limit=3)]
+    finally:
+        notebook.ranking = with_changes(notebook.ranking, title_weight=0.05)

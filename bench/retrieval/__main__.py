@@ -83,7 +83,14 @@ def rankers() -> dict[str, Ranker]:
         "bm25 (any word)": lambda nb, text: [r for r, _ in keyword_rank(nb.store, text, Filters(), 10)],
         "semantic": mode("semantic"),
         "hybrid": mode("hybrid"),
+        "hybrid, time words read": as_the_app_reads,
     }
+
+
+def as_the_app_reads(nb: Notebook, text: str) -> list[int]:
+    """The question as the search box and Ask read it: "on March 3rd 2021" becomes a date window."""
+    words, filters = nb.parse_query(text)
+    return [h.rowid for h in nb.search(words, filters, limit=10, mode="hybrid")]
 
 
 def evaluate(questions: list[Question], extra: dict[str, Path], embedder: Embedder,

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from sqlite_utils import Database
 
 from notegraph.errors import IndexUnusableError
+from notegraph.logseq.dates import FALLBACK_TITLE_FORMATS
 from notegraph.store.rows import CONTENT, PLACE, BlockRow, PageRows
 from notegraph.store.schema import DEFERRED_INDEXES, FULLTEXT_TRIGGERS, migrations
 
@@ -100,10 +101,13 @@ class Store:
     index of another graph is replaced in both places: it is a cache.
     """
 
-    def __init__(self, path: Path, graph_root: Path, *, owned: bool = False) -> None:
+    def __init__(self, path: Path, graph_root: Path, *, owned: bool = False,
+                 journal_formats: tuple[str, ...] = ()) -> None:
         self.path = path
         self.graph_root = graph_root
         self.owned = owned
+        self.journal_formats = tuple(dict.fromkeys((*journal_formats, *FALLBACK_TITLE_FORMATS)))
+        """How this graph names a day (``[[Mar 28th, 2023]]``): a link to one dates the block."""
         self.notices: list[str] = []
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
