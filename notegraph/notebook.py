@@ -407,7 +407,8 @@ class Notebook:
                 filters = replace(filters, window=window)
                 text = rest or searched
         if agent and isinstance(llm, OllamaLLM) and supports_tools(llm):
-            return agent_answer(searched, self, llm, filters, on_token=on_token, on_step=on_step, cancel=cancel)
+            return agent_answer(searched, self, llm, filters, on_token=on_token, on_step=on_step,
+                                on_sources=on_sources, cancel=cancel)
         hits = self.search(text, filters, mode="hybrid", limit=sources)
         best = max((h.score or 0.0 for h in hits), default=0.0)
         if filters.window is None and best < WEAKLY_RELEVANT and self.unseen_words(text):

@@ -147,8 +147,13 @@ def test_a_tool_calling_model_looks_things_up_itself(demo: Notebook) -> None:
         server.replies.append("There are three dark themes [1]. Also [40].")
         demo.use_llm(OllamaLLM("qwen2.5", host=server.host))
         steps: list[Any] = []
-        result = demo.ask("do we ship a dark theme?", on_step=steps.append)
+        events: list[str] = []
+        result = demo.ask("do we ship a dark theme?", on_step=steps.append,
+                          on_sources=lambda found: events.append(f"sources {len(found)}"),
+                          on_token=lambda piece: events.append("text"))
         assert [s.tool for s in steps] == ["search", "read_block"]
+        # the sources show after each round of lookups, before the answer's first word
+        assert events[0].startswith("sources") and events[0] != "sources 0" and events.index("text") == 2, events
         assert steps[0].arguments == {"query": "dark theme"} and steps[0].summary.endswith("blocks")
         chats = [body for path, body in server.requests if path == "/api/chat"]
         assert len(chats) == 3 and chats[0]["tools"][0]["function"]["name"] == "search"

@@ -151,7 +151,11 @@ def supports_tools(llm: "OllamaLLM") -> bool:
 
 def agent_answer(question: str, notebook: "Notebook", llm: "OllamaLLM", filters: Filters, *,
                  on_token: Callable[[str], None] | None = None, on_step: Callable[[Step], None] | None = None,
+                 on_sources: Callable[[list[Source]], None] | None = None,
                  cancel: threading.Event | None = None) -> Answer:
+    """The model looks things up with the tools until it answers. ``on_sources`` gets the numbered
+    sources found so far after each round of lookups (the whole list each time), so they show
+    while the model is still reading, as in the fixed pipeline."""
     extra = {tool.name: (plugin, tool) for plugin, tools in notebook.plugins.call("agent_tools", notebook=notebook)
              for tool in tools if tool.name not in {t["function"]["name"] for t in TOOLS}}
     tools = TOOLS + [_tool(tool.name, tool.description, **tool.parameters) for _, tool in extra.values()]
@@ -179,6 +183,8 @@ def agent_answer(question: str, notebook: "Notebook", llm: "OllamaLLM", filters:
             if on_step:
                 on_step(Step(call.function.name, dict(call.function.arguments), summary))
             messages.append({"role": "tool", "content": output, "tool_name": call.function.name})
+        if on_sources and box.sources:
+            on_sources(list(box.sources))
     else:
         text = "The model kept looking things up without answering; the sources it found are below."
     result = Answer(question, "", box.sources, [], window=filters.window, backend=llm.backend, model=llm.model)

@@ -57,18 +57,24 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
     filters = make_filters(notebook, tags, exact_tag, pages, refs, markers, since, from_, to)
     cancel = threading.Event()
 
+    shown_first: list[Source] = []
+    answering: list[bool] = []
+
     def show(piece: str) -> None:
+        if shown_first and not answering:
+            click.echo(click.style("\nAnswer", bold=True))
+        answering.append(True)
         sys.stdout.write(piece)
         sys.stdout.flush()
 
-    shown_first: list[Source] = []
-
     def sources_first(found: list[Source]) -> None:
-        """The sources before the answer: they are ready in a second, the model's words take longer."""
-        if found:
-            shown_first.extend(found)
-            print_source_list(found, set(), "found; the answer follows")
-            click.echo(click.style("\nAnswer", bold=True))
+        """The sources before the answer: they are ready in a second, the model's words take longer.
+        A model that looks things up itself finds them in rounds: each round prints the new ones."""
+        new = [source for source in found if source not in shown_first]
+        if new and not answering:
+            heading = "found by the model's next lookup" if shown_first else "found; the answer follows"
+            shown_first.extend(new)
+            print_source_list(new, set(), heading)
 
     threads = notebook.threads
     thread = next(iter(threads.recent(1)), None) if continue_ else None
