@@ -891,5 +891,8 @@ class Notebook:
                 if block.marker:
                     summary.markers[block.marker] += 1
                 summary.tags.update(block.tags)
-                summary.refs.update(block.refs)
+                # Logseq records a property's key as a ref (``type::`` links page "type"); an
+                # overview of what the notes link is about their values, not the keys
+                keys = {key.lower() for key in block.properties}
+                summary.refs.update(ref for ref in block.refs if ref not in keys)
         return summary

@@ -473,6 +473,8 @@ def test_graph_as_argument_or_option_and_the_summary_inside_a_graph(graph: Graph
     assert graph.run("tags", str(graph.root)).stdout == graph.run("tags", "-g", str(graph.root)).stdout
     summary = graph.run("--summary")  # the README's command, run inside the graph
     assert summary.returncode == 0 and f"graph    {graph.root}" in summary.stdout
+    linked = next(line for line in summary.stdout.splitlines() if line.startswith("linked"))
+    assert "[[paper]]" in linked and "[[type]]" not in linked  # `type:: [[paper]]` links paper, not "type"
     assert graph.run("check", "-g", str(graph.root)).returncode == 0
     other = graph.root.parent / "other"
     other.mkdir()
