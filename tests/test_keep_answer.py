@@ -91,6 +91,16 @@ def test_a_source_changed_since_the_answer_is_cited_by_its_page(tmp_path: Path) 
     assert "\t- Yes, three [2]([[Nov 20th, 2026]])\n" in (notebook.root / "journals/2026_11_22.md").read_text()
 
 
+def test_a_follow_up_is_kept_with_what_it_refers_to(tmp_path: Path) -> None:
+    """"Q: why was that?" alone in the journal meant nothing (found in a tmux trial)."""
+    notebook = notebook_for(tmp_path)
+    result = answer_over(notebook, "Yes, three [2]")
+    result.question, result.searched = "why was that?", "why was that? (what did I decide about the dark theme?)"
+    notebook.save_answer(result)
+    today = (notebook.root / "journals/2026_11_22.md").read_text()
+    assert "\n- Q: why was that? (what did I decide about the dark theme?)\n" in today
+
+
 def test_nothing_to_save_is_refused(tmp_path: Path) -> None:
     notebook = notebook_for(tmp_path)
     result = Answer("capital of France?", "Nothing in the notes is about this.", [], [], found_nothing=True)

@@ -64,3 +64,13 @@ async def test_f7_shows_the_pane_for_the_block_being_written_and_ctrl_l_links_on
     assert f"- {first_line}\n  id:: {uuid}\n" in target  # the id goes under the block, as Logseq writes it
     assert (notebook.root / "journals/2026_11_20.md").read_text() == (
         f"- the cross-encoder reranker adds latency on the laptop (({uuid}))\n")  # a space before it
+
+
+def test_a_related_row_says_what_the_block_is_under(tmp_path: Path) -> None:
+    """The pane showed only the day; a child's parent is what it is about (found in a tmux trial)."""
+    from notegraph.tui.related import related_row
+
+    notebook = indexed_graph(tmp_path, {"journals/2026_11_04.md": "- Reranker experiment for the prototype\n"
+                                                                  "\t- Latency on the laptop: +380 ms\n"})
+    child = notebook.search("laptop", limit=1)[0]
+    assert related_row(child).plain == "Nov 4th, 2026 › Reranker experiment for the prototype\nLatency on the laptop: +380 ms"

@@ -300,6 +300,11 @@ def test_markup_is_rendered_code_highlighted_and_properties_dimmed() -> None:
     assert coloured  # the keyword is coloured by the highlighter
     owner_at = text.plain.index("owner::")
     assert any(str(s.style) == "dim" and s.start <= owner_at < s.end for s in text.spans)
+    # a kept answer's citation, [1](((uuid))), reads "1" and opens the block (it showed "1))")
+    uuid = "0123abcd-0000-4000-8000-000000000000"
+    cited = block_text(f"Three themes ship [1]((({uuid}))), dark first")
+    assert cited.plain == "Three themes ship 1, dark first"
+    assert any(s.style.meta.get("open") == ("block", uuid) for s in cited.spans if not isinstance(s.style, str))
 
 
 def test_fast_typing_then_a_structural_key_keeps_every_character(demo: Notebook) -> None:
@@ -380,4 +385,18 @@ def test_a_click_on_a_rendered_row_edits_it_and_a_click_on_a_link_opens_it(demo:
             assert app.main_query_one(TabbedContent).active == "page"
             assert day.read_bytes() == b"- first [[Target Page]]\n- second\n- third\n"  # nothing changed
             assert view.session is not None and not view.session.dirty  # and no save on its way
+    run(scenario)
+
+
+def test_escape_cancels_only_the_work_of_the_tab_it_is_pressed_in(demo: Notebook) -> None:
+    """Esc in the Journal (leaving a block) cancelled an answer still being written in Ask: the
+    answer stopped and its turn was never kept in the thread (found in a tmux trial)."""
+    async def scenario() -> None:
+        app = NotegraphApp(demo, watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await press(pilot, "f5", "f2", "escape", "escape", "f3", "escape", "f6", "escape")
+            assert not app.cancel_answer.is_set()
+            assert app.cancel_report.is_set()  # Esc in Reports cancels a report
+            await press(pilot, "f5", "escape")
+            assert await until(pilot, app.cancel_answer.is_set)
     run(scenario)

@@ -253,7 +253,7 @@ def _answer_from_the_notes(result: Answer, llm: LLM, similarity: Similarity | No
             else listing(result.sources))
     result.extract = "\n".join(lead)
     if on_token and result.extract:
-        on_token(result.extract)
+        on_token(result.extract + "\n")  # a whole line: whoever reads line by line sees it now, not after the model
     pieces = list(llm.stream(prompt(result.question, result.sources, small=True), max_tokens=SMALL_ANSWER_TOKENS,
                              stop=("\n\n", "Question:", "Notes:"), cancel=cancel))
     prose, cited, removed = check_citations(whole_sentences(" ".join("".join(pieces).split())), result.sources)
@@ -263,7 +263,7 @@ def _answer_from_the_notes(result: Answer, llm: LLM, similarity: Similarity | No
             prose = f"{prose} " + "".join(f"[{s.n}]" for s in cited)
         result.prose = prose
         if on_token:
-            on_token(("\n\n" if result.extract else "") + prose)
+            on_token(("\n" if result.extract else "") + prose)
     else:
         result.rejected_prose = "".join(pieces).strip()
     result.text = "\n\n".join(part for part in (result.extract, result.prose) if part)

@@ -18,6 +18,8 @@ from notegraph.agent.ask import CITATION, Answer
 from notegraph.agent.sources import Source
 from notegraph.logseq.inert import inert
 
+QUESTION_WORDS = 40
+
 
 def answer_blocks(result: Answer, block_id: Callable[[Source], str | None]) -> tuple[str, list[str]]:
     """The question block's text and its children's: ``[n]`` → ``[n](((uuid)))``, or the
@@ -34,7 +36,11 @@ def answer_blocks(result: Answer, block_id: Callable[[Source], str | None]) -> t
             out.append(f"[{n}](((" + uuid + ")))" if uuid else f"[{n}]([[{source.hit.page}]])")
         return " ".join(out)
 
-    question = "Q: " + inert(" ".join(result.question.split()))
+    # A follow-up ("why was that?") is kept as it was searched, with what it refers to: alone in
+    # the journal it would mean nothing.
+    asked = result.searched if result.searched and result.searched != result.question else result.question
+    words = asked.split()
+    question = "Q: " + inert(" ".join(words[:QUESTION_WORDS]) + (" …" if len(words) > QUESTION_WORDS else ""))
     lines = [line.strip() for line in result.text.split("\n") if line.strip()]
     children = [CITATION.sub(cite, inert(line)) for line in lines]
     if result.backend or result.model:

@@ -63,7 +63,7 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
     def show(piece: str) -> None:
         if shown_first and not answering:
             click.echo(click.style("\nAnswer", bold=True))
-        answering.append(True)
+        answering.append(piece.endswith("\n"))
         sys.stdout.write(piece)
         sys.stdout.flush()
 
@@ -94,7 +94,8 @@ def ask(question: tuple[str, ...], graph_opt: str | None, index_path: str | None
                                **({"saved": {"file": saved.rel, "line": saved.line}} if saved else {})},
                               ensure_ascii=False))
         return
-    click.echo()
+    if not answering or not answering[-1]:  # end the answer's last line
+        click.echo()
     facts = [f"{result.backend}: {result.model}"]
     if result.searched and result.searched != result.question:
         facts.append(f"searched as: {result.searched}")

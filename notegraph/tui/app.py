@@ -59,6 +59,18 @@ class IndexUpdated(Message):
         self.detail = detail
 
 
+def thread_summary(thread: Any) -> str:
+    """"2 questions, last 2026-11-22 14:03": threads that open with the same question differ by when."""
+    count = len(thread.turns)
+    last = thread.last.at.replace("T", " ")[:16] if thread.last and thread.last.at else ""
+    return f"{count} question{'' if count == 1 else 's'}" + (f", last {last}" if last else "") \
+        + "; follow-ups build on them"
+
+
+class EmbeddingProgressed(Message):
+    """Some blocks were embedded: the status line's "N to embed" counts down."""
+
+
 class AnswerChunkReceived(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -204,7 +216,7 @@ class Actions(Provider):
             title = f"Reopen Ask thread: {thread.title}"
             if (score := matcher.match(title)) > 0:
                 yield PaletteHit(score, matcher.highlight(title), lambda thread=thread: app.reopen_thread(thread),
-                                 help=f"{len(thread.turns)} questions; follow-ups build on them")
+                                 help=thread_summary(thread))
         for binding in BlockInput.BINDINGS:  # the outline's own actions act on the open outline
             if isinstance(binding, Binding) and (score := matcher.match(binding.description)) > 0:
                 yield PaletteHit(score, matcher.highlight(binding.description),
@@ -329,6 +341,7 @@ class NotegraphApp(App[None]):
         self.status = Status()
         self.cancel_answer = threading.Event()
         self.cancel_report = threading.Event()
+        self._last_embed_progress = 0.0
         self.last_answer: Any = None
         """The answer shown in Ask, until Ctrl+S keeps it (then None: it is never written twice)."""
         self._related_timers: dict[str, Any] = {}
@@ -556,8 +569,20 @@ class NotegraphApp(App[None]):
         self.status.watcher = "live"
         self._embedder = self.notebook.embed_in_background(
             lambda report: self.send(IndexUpdated("embedded")),
-            lambda exc: self.send(WorkFailed(exc)))
+            lambda exc: self.send(WorkFailed(exc)), progress=self._embedding_progressed)
         self.refresh_status()
+
+    def _embedding_progressed(self, done: int, total: int) -> None:
+        """From the embedding thread after each chunk: at most one status recount a second (a
+        first embedding of a big graph runs for minutes; the count used to move only at its end)."""
+        now = time.monotonic()
+        if now - self._last_embed_progress >= 1.0:
+            self._last_embed_progress = now
+            self.post_message(EmbeddingProgressed())
+
+    def on_embedding_progressed(self, _message: EmbeddingProgressed) -> None:
+        if self.main_query("#status"):
+            self.refresh_status()
 
     def _in_background(self, compute: Callable[[], Any], then: Callable[[Any], None]) -> None:
         """Run ``compute`` in a thread worker and give its result to ``then`` on the UI thread."""
@@ -1062,9 +1087,11 @@ class NotegraphApp(App[None]):
         if not pane.display:
             pane.display = True
             pane.shown_for = None
+            view.scroll_to_cursor()  # the narrower outline re-wraps: the block being written stays in view
             self.related_due(tab, at_once=True)
         elif pane.items.has_focus:
             pane.display = False
+            view.scroll_to_cursor()
             focus_now(view.typing_place)
         else:
             if pane.items.index is None and pane.items.children:
@@ -1250,9 +1277,13 @@ class NotegraphApp(App[None]):
         self.refresh_status()
 
     def action_cancel_work(self) -> None:
-        """Esc outside the editor: stop the answer or report being written."""
-        self.cancel_answer.set()
-        self.cancel_report.set()
+        """Esc outside the editor stops the answer or report being written, on its own tab only:
+        Esc in the Journal (leaving a block) must not throw away an answer still being written in Ask."""
+        active = self.main_query_one(TabbedContent).active
+        if active == "ask":
+            self.cancel_answer.set()
+        elif active == "reports":
+            self.cancel_report.set()
 
     # -- reports ----------------------------------------------------------------------
     def run_report(self, _text: str) -> None:

@@ -302,7 +302,7 @@ class OutlineView(VerticalScroll):
         self.anchor_key = self.cursor_key if select else None
         self._shown_text = None
         self.show(column=None)
-        self.scroll_home(animate=False) if row is None else self._scroll_to_cursor()
+        self.scroll_home(animate=False) if row is None else self.scroll_to_cursor()
         return True
 
     def show(self, column: int | None = 0, *, force: bool = False) -> None:
@@ -383,7 +383,7 @@ class OutlineView(VerticalScroll):
             self.sync_editor()  # typed text first: show() must not reload the editor from older rows
             self.show(column=self.editor.cursor_location[1])
 
-    def _scroll_to_cursor(self) -> None:
+    def scroll_to_cursor(self) -> None:
         """Bring the edited or selected block into view — once the rows just re-rendered have been
         laid out: scrolled now, it went to where the block was before (End in a long day's
         selection stayed at the top)."""
@@ -430,7 +430,7 @@ class OutlineView(VerticalScroll):
         self.anchor_key = None
         self.show(column=None, force=True)
         focus_now(self.editor)
-        self._scroll_to_cursor()
+        self.scroll_to_cursor()
 
     def step(self, by: int, column: int = 0) -> None:
         """Move the cursor to the previous/next visible block."""
@@ -443,7 +443,7 @@ class OutlineView(VerticalScroll):
         if 0 <= target < len(shown):
             self.cursor_key = self.outline.rows[shown[target]].key
             self.show(column=column if by > 0 else None)
-            self._scroll_to_cursor()
+            self.scroll_to_cursor()
 
     def operate(self, operation: str) -> None:
         if self.session is None:
@@ -511,7 +511,7 @@ class OutlineView(VerticalScroll):
         self.show(column=column, force=operation in ("split", "backspace", "undo", "redo"))
         if operation == "backspace" and column is not None:
             self.editor.move_cursor(_location(self.editor.text, column))
-        self._scroll_to_cursor()
+        self.scroll_to_cursor()
         self.schedule_save()
 
     # -- selection mode ------------------------------------------------------------------------
@@ -532,7 +532,7 @@ class OutlineView(VerticalScroll):
         self.anchor_key = self.cursor_key
         self.show()
         focus_now(self.query_one(SelectedBlocks))
-        self._scroll_to_cursor()
+        self.scroll_to_cursor()
         self.flush()
 
     def edit(self) -> None:
@@ -542,7 +542,7 @@ class OutlineView(VerticalScroll):
         self.anchor_key = None
         self.show(column=None, force=True)
         focus_now(self.editor)
-        self._scroll_to_cursor()
+        self.scroll_to_cursor()
 
     def step_selection(self, by: int, extend: bool) -> None:
         """Up/Down move the selection to the block above/below; with Shift they extend it."""
@@ -556,7 +556,7 @@ class OutlineView(VerticalScroll):
         if not extend:
             self.anchor_key = self.cursor_key
         self.show()
-        self._scroll_to_cursor()
+        self.scroll_to_cursor()
 
     def copy_block_ref(self) -> None:
         """Ctrl+B: ``((uuid))`` of the block to the clipboard (Ctrl+V pastes it), giving the block an
@@ -588,7 +588,7 @@ class OutlineView(VerticalScroll):
         self._shown_text = None
         self.show(column=None, force=True)
         focus_now(self.editor)
-        self._scroll_to_cursor()
+        self.scroll_to_cursor()
         self.schedule_save()
 
     def operate_blocks(self, operation: str) -> None:
@@ -637,7 +637,7 @@ class OutlineView(VerticalScroll):
         if select is not None:
             self.cursor_key = self.anchor_key = outline.rows[select].key
         self.show()
-        self._scroll_to_cursor()
+        self.scroll_to_cursor()
         self.schedule_save()
 
     def typed_while_selecting(self) -> None:

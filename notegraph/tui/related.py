@@ -85,11 +85,23 @@ class RelatedPane(Vertical):
             items.append(ListItem(Static(Text("nothing close in meaning elsewhere in the graph", style="dim"))))
             return
         for hit in hits:
-            line = Text()
-            line.append(f"{hit.page}\n", style="cyan")
-            body = inline(hit.content.split("\n", 1)[0])
-            body.truncate(160, overflow="ellipsis")
-            line.append_text(body)
-            item = ListItem(Static(line))
+            item = ListItem(Static(related_row(hit)))
             item.hit = hit  # type: ignore[attr-defined]
             items.append(item)
+
+
+PARENT_CHARS = 48
+
+
+def related_row(hit: Any) -> Text:
+    """Page › nearest parent (what the block is about), then the block's first line."""
+    line = Text()
+    line.append(hit.page, style="cyan")
+    if hit.breadcrumb:
+        parent = hit.breadcrumb[-1].split("\n", 1)[0]
+        line.append(" › " + (parent[:PARENT_CHARS] + "…" if len(parent) > PARENT_CHARS else parent), style="dim")
+    line.append("\n")
+    body = inline(hit.content.split("\n", 1)[0])
+    body.truncate(160, overflow="ellipsis")
+    line.append_text(body)
+    return line

@@ -11,6 +11,7 @@ from rich.text import Text
 
 _INLINE = re.compile(
     r"(!\[[^\]]*\]\([^)]*\)"                       # an image: shown by its name
+    r"|\[[^\[\]]+\]\(\(\([0-9a-f-]{36}\)\)\)"           # [label](((uuid))): a labelled block ref
     r"|\[[^\[\]]+\]\((?:\[\[[^\]]+\]\]|[^)\s]+)\)"  # [label](url) or [label]([[page]])
     r"|\[\[[^\]]+\]\]|(?<![\w#])#\[\[[^\]]+\]\]|(?<![\w#])#[^\s#,!?'\":\[\]()]+|\(\([0-9a-f-]{36}\)\)"
     r"|\[#[A-C]\]"                                  # a priority
@@ -57,7 +58,9 @@ def inline(text: str, base: str = "", resolve: Resolver | None = None) -> Text:
             out.append(token, style={"A": "bold red", "B": "bold yellow", "C": "bold blue"}[token[2]])
         elif token.startswith("["):
             label, _, target = token[1:-1].partition("](")
-            if target.startswith("[[") and target.endswith("]]"):
+            if target.startswith("((") and target.endswith("))"):
+                out.append(label, style=_clickable("underline blue", "block", target[2:-2]))
+            elif target.startswith("[[") and target.endswith("]]"):
                 out.append(label, style=_clickable("underline cyan", "page", target[2:-2]))
             else:
                 out.append(label, style=_clickable("underline", "url", target))
