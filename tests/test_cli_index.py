@@ -37,6 +37,16 @@ def test_index_then_search_json(tmp_path: Path) -> None:
     assert hits[0]["content"] == "Do we ship a dark theme?" and hits[0]["file"] == "journals/2026_11_06.md"
 
 
+def test_search_says_which_days_its_time_words_meant(tmp_path: Path) -> None:
+    root = copy_demo(tmp_path / "graph")
+    result = run("search", "-g", str(root), "reranker", "last", "week", "--mode", "keyword",
+                 env={"NOTEGRAPH_TODAY": "2026-11-22"})
+    assert result.exit_code == 0, result.output
+    assert "searched 'reranker' on journal days 2026-11-09 .. 2026-11-15" in result.stderr
+    days = {line.split(",")[0] for line in result.stdout.splitlines() if line.startswith("Nov")}
+    assert days and days <= {f"Nov {d}th" for d in range(9, 16)}
+
+
 def test_search_sees_edits_without_a_manual_index(tmp_path: Path) -> None:
     root = copy_demo(tmp_path / "graph")
     run("index", str(root), "--no-embed")

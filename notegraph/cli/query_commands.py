@@ -58,6 +58,9 @@ def search(query: tuple[str, ...], graph_opt: str | None, index_path: str | None
     if as_json:
         print_json(hits)
         return
+    if typed.window is not None and words != " ".join(query):  # time words were read: say how
+        click.echo(f"searched {words or 'everything'!r} on journal days {typed.window.describe()} "
+                   "(and what pages say about them)", err=True)
     if not hits:
         click.echo("no matches", err=True)
         return
