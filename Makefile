@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-tools typecheck unit bench clean
+.PHONY: run serve test test-tools typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,16 +20,27 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/notegraph .
 
+## The same app in a browser window, on the demo graph (Ctrl+C stops it).
+serve: $(STAMP)
+	$(BIN)/notegraph serve . --open
+
 ## Everything CI checks: types, import hygiene and the whole test suite.
+## Where Chromium is here or can be installed (root with apt-get: CI), the browser tests must run:
+## NOTEGRAPH_REQUIRE_BROWSER=1 makes them fail, not skip, when the browser is missing after all.
+REQUIRE_BROWSER := $(shell { command -v chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get; }; } \
+	>/dev/null 2>&1 && echo 1)
 test: $(STAMP) test-tools
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	NOTEGRAPH_REQUIRE_BROWSER=$(REQUIRE_BROWSER) $(BIN)/python -m pytest
 
-## Tests hold a write at its atomic exchange with strace (Debian's package); install it where we can.
+## Debian packages some tests need: strace holds a write at its atomic exchange; chromium (headless)
+## runs `notegraph serve` in a real browser. Installed where we can (root with apt-get).
+TEST_PACKAGES := strace chromium
 test-tools:
-	@command -v strace >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-		&& (apt-get update -qq && apt-get install -y -qq strace >/dev/null); } \
-		|| echo "strace is not installed: the tests that need it are skipped (apt-get install strace)"
+	@missing=""; for tool in $(TEST_PACKAGES); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+		|| echo "not installed:$$missing; the tests that need them are skipped (apt-get install$$missing)"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

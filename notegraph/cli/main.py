@@ -95,10 +95,10 @@ def cli() -> None:
 
 def _register() -> None:
     from notegraph.cli import (agent_commands, capture, graph_commands, index_commands, model_commands,
-                               plugin_commands, query_commands)
+                               plugin_commands, query_commands, serve_command)
 
     for module in (graph_commands, capture, index_commands, query_commands, agent_commands, model_commands,
-                   plugin_commands):
+                   plugin_commands, serve_command):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -7,6 +7,7 @@ post messages, so widgets are only touched on the app's thread.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import os
@@ -19,10 +20,11 @@ from typing import Any, Callable, Iterator
 
 from rich.style import Style
 from rich.text import Text
-from textual import events, work
+from textual import events, messages, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.driver import Driver
 from textual.command import Hit as PaletteHit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -134,6 +136,8 @@ RELEASE_MODEL_AFTER = 120.0
 """Seconds after the last answer or report before the language model's memory is given back."""
 REFERENCE_CHILDREN = 8
 """Children shown under each linked reference."""
+EXIT_WAITS_FOR_KEYS = 10.0
+"""Seconds an exit waits for keys typed before it to reach the editor (a stuck key gives up after 5)."""
 
 
 class History:
@@ -366,6 +370,7 @@ class NotegraphApp(App[None]):
         self.survives_errors = False
         """Set once the app has painted: from then on an exception in a handler is a notification."""
         self._last_error = ("", 0.0)
+        self._exit_waiting_since: float | None = None
         survive.install()
 
     # -- keys: one at a time, to what has focus once the previous one is done ----------------
@@ -617,6 +622,22 @@ class NotegraphApp(App[None]):
                         "press Ctrl+Q again to quit anyway", title="not saved", severity="error", timeout=10)
             return
         self.exit()
+
+    def on_exit_app(self, message: messages.ExitApp) -> None:
+        """Runs before Textual's own exit handling, however the app is asked to end: Ctrl+Q (already
+        saved), or a browser tab closed or `notegraph serve` stopped, which can come right behind
+        the last keys typed. Keys still on their way to the editor land first, then everything is
+        saved: nothing typed is lost to the save delay."""
+        if self._keys.held or self._keys.in_flight is not None:
+            if self._exit_waiting_since is None:
+                self._exit_waiting_since = time.monotonic()
+            if time.monotonic() - self._exit_waiting_since < EXIT_WAITS_FOR_KEYS:
+                message.prevent_default()  # Textual's exit: again once the keys are done
+                # asyncio's timer, not Textual's: after App.exit() (Ctrl+Q) Textual's timers stop firing
+                asyncio.get_running_loop().call_later(0.01, self.post_message, messages.ExitApp())
+                return
+        for view in self.main_query(OutlineView):
+            view.flush()
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -1438,8 +1459,12 @@ def logseq_to_markdown(text: str) -> str:
     return "\n".join(out)
 
 
-def run(notebook: Notebook) -> None:
-    NotegraphApp(notebook).run()
+def run(notebook: Notebook, driver_class: type[Driver] | None = None) -> None:
+    """Run the app until it quits; ``driver_class`` replaces Textual's choice (``notegraph serve``'s tabs)."""
+    app = NotegraphApp(notebook)
+    if driver_class is not None:
+        app.driver_class = driver_class
+    app.run()
     # Everything is saved and the terminal restored by now. torch's and llama.cpp's threads can
     # abort the interpreter's own shutdown ("terminate called without an active exception"),
     # so leave without it, as `notegraph watch` does; SQLite's committed work is already durable.
