@@ -61,7 +61,9 @@ THEMES = {
 }
 _PAPER_PREFIX = re.compile(r"^(?:paper|papers|article|book)\s*[:/]\s*", re.IGNORECASE)
 PROSE_SOURCES = 10
-"""At most this many facts of a section go to the model (the first ones, in journal order)."""
+"""At most this many facts of a section go to the model (the first ones, in journal order)..."""
+SMALL_MODEL_SOURCES = 5
+"""...and this many to the embedded model, which writes one line (a longer prompt only costs time)."""
 QUOTE_WORDS = 60
 EMPTY = {"pages": "no page was edited in this period", "open": "no open task",
          "question": "no goals or open questions written down (a block naming the sprint's goals, a sprint "
@@ -153,8 +155,12 @@ def _duration(delta: dt.timedelta) -> str:
 
 
 def _hit(row: Row, heading: Row | None = None) -> Hit:
-    return Hit(row.rowid, row.id, row.page, row.page_key, row.file, row.line, row.content, row.marker, row.day,
-               (heading.content,) if heading else ())
+    """The fact as the model sees it: the line the report lists (no properties, drawers or marker —
+    the section says whether it is done), under its heading. Short sources keep the embedded
+    model's prompt, and so the report, quick."""
+    line = task_text(row.content) if row.marker else visible_first_line(row.content)
+    return Hit(row.rowid, row.id, row.page, row.page_key, row.file, row.line, line, row.marker, row.day,
+               (visible_first_line(heading.content),) if heading else ())
 
 
 def section_rows(key: str, facts: Facts) -> list[tuple[Row, Row | None]]:
@@ -191,11 +197,12 @@ def write_prose(section: Section, llm: LLM, cancel: threading.Event | None = Non
         return
     theme = THEMES.get(section.key, section.title)
     if llm.backend == "embedded":
+        sources = sources[:SMALL_MODEL_SOURCES]
         messages = prompt(f"In one sentence, {theme}?", sources, small=True)
-        written = "".join(llm.stream(messages, max_tokens=60, stop=("\n", "Question:", "Notes:"), cancel=cancel))
-        line, cited, _ = check_citations(whole_sentences(" ".join(written.split())), sources)
+        written = "".join(llm.stream(messages, max_tokens=60, stop=("\n\n", "Question:", "Notes:"), cancel=cancel))
+        line, _, _ = check_citations(whole_sentences(" ".join(written.split())), sources)
         first = re.split(r"(?<=[.!?])\s+(?=\S)", line, maxsplit=1)[0] if line else ""
-        cited = cited if CITATION.search(first) else (attribute(first, sources) if first else [])
+        cited = check_citations(first, sources)[1] or (attribute(first, sources) if first else [])
         if first and prose_passes(first, cited, sources, ""):
             section.prose = first if CITATION.search(first) else f"{first} " + "".join(f"[{s.n}]" for s in cited)
         else:
@@ -255,7 +262,8 @@ def _task_line(task: Task, page: "_Page") -> str:
         return f"{page.quote(task.last)} — cancelled {day_link(task.last)}{since}"
     earliest = next((r for r in task.evidence if r.day and task.window.contains(r.day)), task.last)
     carried = f", carried from {first.isoformat()}" if task.carried_in and first else ""
-    return f"{page.quote(task.last)} — {task.marker}{' [#' + task.priority + ']' if task.priority else ''}" \
+    # "priority A", not "[#A]": Logseq reads a priority anywhere in a block and would make a ref of it
+    return f"{page.quote(task.last)} — {task.marker}{', priority ' + task.priority if task.priority else ''}" \
            f", since {day_link(earliest)}{carried}"
 
 

@@ -185,7 +185,10 @@ def run_report(graph_opt: str | None, index_path: str | None, end: str | None, w
     from notegraph.timewindow import parse_day
 
     notebook = open_fresh(graph_opt, index_path)
-    last = parse_day(end, notebook.today(), notebook.sprints()) if end else None
+    try:
+        last = parse_day(end, notebook.today(), notebook.sprints()) if end else None
+    except NotegraphError:
+        raise NotegraphError(f"--end {end!r} is not a day", "write a date like 2026-11-22, or yesterday, -7") from None
     window = notebook.report_window(weeks=weeks, days=days, end=last)
     if write and not force:
         notebook.refuse_existing_report(window)  # before any model call: exit 3 at once
