@@ -463,3 +463,45 @@ def test_facts_alone_are_quick_and_need_no_model(demo: Notebook, monkeypatch: py
     unreachable = run("report", "sprint", "-g", str(demo.root))
     assert unreachable.exit_code == 0, unreachable.output  # the facts still print
     assert "no prose:" in unreachable.stderr and "- ## Still open (11)" in unreachable.stdout
+
+
+CARRY = {
+    "logseq/config.edn": "{:file/name-format :triple-lowbar}",
+    "journals/2026_11_01.md": "- TODO Email Sam about the dataset\n- TODO An old idea nobody took up\n",
+    "journals/2026_11_16.md": (
+        "- [[Sprint 3]] planning\n"
+        "- TODO Write the intro\n  id:: 6a1e0000-0000-4000-8000-00000000000a\n"
+        "- TODO [#A] Review chapter 2\n  SCHEDULED: <2026-11-17 Tue>\n"
+        "- Reading today\n\t- [[Attention Is All You Need]]\n\t- [[Deep Residual Learning]]\n"
+        "- Read [[Sparse Retrieval Survey]] on the train\n"
+        "- Why do short blocks embed so badly?\n"),
+    "journals/2026_11_17.md": "- DONE ((6a1e0000-0000-4000-8000-00000000000a))\n- DONE Email Sam about the dataset\n"
+                              "- Scoping call\n  question:: can we reuse the Logseq parser?\n",
+    "journals/2026_11_18.md": "- DOING review chapter 2.\n- Planning [[Sprint 4]] already\n",
+    "pages/Sprint 3.md": "- Goal: a parser that never loses a byte\n- Goal: answers that cite\n",
+    "pages/Sparse Retrieval Survey.md": "type:: [[paper]]\nfull-title:: A Survey of Sparse Retrieval\n\n- notes\n",
+}
+
+
+def test_tasks_join_by_block_ref_and_words_and_goals_come_from_the_sprint_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-22")
+    root = write_graph(tmp_path / "g", CARRY)
+    facts = report_json(root, "week")
+    tasks = {t["text"]: t for t in facts["tasks"]}
+    # each once, named as last written; the stale task of Nov 1 is not this week's
+    assert set(tasks) == {"Write the intro", "review chapter 2.", "Email Sam about the dataset"}
+    intro = tasks["Write the intro"]  # DONE ((uuid)) on the 17th is the same task
+    assert (intro["state"], intro["days"], intro["carried_over"]) == ("done", ["2026-11-16", "2026-11-17"], True)
+    review = tasks["review chapter 2."]  # case, priority, scheduling and a final stop do not make another task
+    assert (review["state"], review["marker"], review["priority"]) == ("open", "DOING", "A")
+    sam = tasks["Email Sam about the dataset"]
+    assert (sam["state"], sam["carried_in"], sam["first_seen"]) == ("done", True, "2026-11-01")
+    assert facts["counts"]["done"] == 2 and facts["counts"]["open"] == 1
+    assert facts["sprint_page"] == "Sprint 3" and facts["next_sprint_page"] == "Sprint 4"
+    assert [g["text"] for g in facts["goals"]] == ["Goal: a parser that never loses a byte", "Goal: answers that cite"]
+    assert [q["text"] for q in facts["questions"]] == ["Why do short blocks embed so badly?", "Scoping call"]
+    read = {p["page"]: p["title"] for p in facts["papers"]}  # links under a reading block; a paper page's title
+    assert read == {"Attention Is All You Need": "Attention Is All You Need",
+                    "Deep Residual Learning": "Deep Residual Learning",
+                    "Sparse Retrieval Survey": "A Survey of Sparse Retrieval"}

@@ -199,14 +199,17 @@ def write_prose(section: Section, llm: LLM, cancel: threading.Event | None = Non
     if llm.backend == "embedded":
         sources = sources[:SMALL_MODEL_SOURCES]
         messages = prompt(f"In one sentence, {theme}?", sources, small=True)
-        written = "".join(llm.stream(messages, max_tokens=60, stop=("\n\n", "Question:", "Notes:"), cancel=cancel))
+        # "\n[" is the model starting to copy its numbered notes back (what Gemma 270M mostly does):
+        # stop there rather than generate a copy that the checks would throw away
+        written = "".join(llm.stream(messages, max_tokens=60, stop=("\n\n", "\n[", "Question:", "Notes:"),
+                                     cancel=cancel))
         line, _, _ = check_citations(whole_sentences(" ".join(written.split())), sources)
         first = re.split(r"(?<=[.!?])\s+(?=\S)", line, maxsplit=1)[0] if line else ""
         cited = check_citations(first, sources)[1] or (attribute(first, sources) if first else [])
         if first and prose_passes(first, cited, sources, ""):
             section.prose = first if CITATION.search(first) else f"{first} " + "".join(f"[{s.n}]" for s in cited)
         else:
-            section.rejected = written.strip()
+            section.rejected = written.strip() or "(no words of its own: it began by copying its notes, or stopped)"
         return
     question = (f"In a short paragraph (two to four sentences), say {theme}. Use only these notes and cite "
                 f"the note each sentence rests on like [1].")
@@ -352,7 +355,11 @@ def _render_section(page: _Page, report: SprintReport, section: Section) -> None
         for item in facts.goals:
             page.item(1, item, children=12)
         for item in facts.questions:
-            page.item(1, item)
+            asked = item.row.properties.get("question")
+            if asked:  # a question:: property: the question is its value
+                page.bullet(1, f"{page.quote(item.row)}: {inert(_clip(' '.join(asked.split())))} — {day_link(item.row)}")
+            else:
+                page.item(1, item)
         empty = not (facts.goals or facts.questions)
     elif key == "read":
         for paper in facts.papers:
@@ -432,6 +439,7 @@ def _row_json(row: Row) -> dict[str, Any]:
 
 def _item_json(item: Item) -> dict[str, Any]:
     return {**_row_json(item.row), "under": visible_first_line(item.heading.content) if item.heading else None,
+            **({"question": item.row.properties["question"]} if "question" in item.row.properties else {}),
             "children": [visible_first_line(c.content) for c in item.children]}
 
 

@@ -1262,9 +1262,9 @@ class NotegraphApp(App[None]):
         week = self.main_query_one("#report-cadence", Choice).value == "week"
         weeks_text = self.main_query_one("#report-weeks", Input).value.strip()
         try:
+            if not week and weeks_text and not (weeks_text.isdigit() and int(weeks_text) >= 1):
+                raise ValueError(f"weeks: {weeks_text!r} is not a number of weeks (1, 2, …; empty: a sprint)")
             weeks = None if week or not weeks_text else int(weeks_text)
-            if weeks is not None and weeks < 1:
-                raise ValueError("a report covers at least one week")
             end_text = self.main_query_one("#report-end", Input).value
             end = parse_day(end_text, self.notebook.today(), self.notebook.sprints()) if end_text else None
         except (ValueError, NotegraphError) as exc:
