@@ -79,7 +79,6 @@ from notegraph.semantic import (DEFAULT_RANKING, Ranking, VectorCache, allowed_b
 from notegraph.settings import Settings, index_location, load_settings, resolve_graph_path
 from notegraph.store import Store, index_problem, is_damage
 from notegraph.store import vectors as vector_sql
-from notegraph.store.rows import day_number
 from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options, window_in_text
 from notegraph.watch import GraphWatcher
 
