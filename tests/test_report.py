@@ -273,11 +273,16 @@ def test_writing_a_report_changes_nothing_the_graph_reports(demo: Notebook) -> N
         outputs += [run("backlinks", name, "-g", root, "--json") for name in (
             "Nov 20th, 2026", "Nov 12th, 2026", "Oct 28th, 2026", "Sprint 15", "RAG Prototype", "meeting")]
         assert all(o.exit_code == 0 for o in outputs), [o.output for o in outputs]
+        # the linked references of every journal day, through the facade the app uses
+        days = [p.name for p in demo.pages() if p.journal_date]
+        assert len(days) == 27
+        linked = [json.dumps([(g.page, [h.id for h in g.hits]) for g in demo.backlinks(day)[1]]) for day in days]
         # bm25 scores move with any new text in the index; which blocks are found must not
-        return [re.sub(r'"score": [0-9.e-]+', "", o.stdout) for o in outputs]
+        return [re.sub(r'"score": [0-9.e-]+', "", o.stdout) for o in outputs] + linked
 
     before = snapshot()
     assert run("report", "sprint", "-g", root, "--write", "--no-model").exit_code == 0
+    demo.index()
     assert snapshot() == before
     # the flag shows the report where it links and quotes
     assert '"page": "Nov 9th, 2026"' in before[4]  # the goals link the demo day
