@@ -310,11 +310,16 @@ def overview(report: SprintReport) -> list[str]:
     carried_in = sum(t.carried_in for t in facts.tasks)
     lines = [f"{len(facts.days)} journal days from {report.window.start.isoformat()} to "
              f"{report.window.end.isoformat()}",
-             f"{len(facts.tasks)} tasks: {done} done, {still} still open, {gone} cancelled; {carried} carried over "
-             f"from one day to a later one ({carried_in} from before {report.window.start.isoformat()})",
-             f"{len(facts.papers)} papers read, {len(facts.other_reading)} other readings; "
+             f"{_count(len(facts.tasks), 'task')}: {done} done, {still} still open, {gone} cancelled; {carried} "
+             f"carried over from one day to a later one ({carried_in} from before {report.window.start.isoformat()})"
+             + (f"; {_count(len(facts.older_open), 'older open task')} not touched" if facts.older_open else ""),
+             f"{_count(len(facts.papers), 'paper')} read, {_count(len(facts.other_reading), 'other reading')}; "
              f"{_duration(facts.time_logged)} logged"]
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def render(report: SprintReport, indent: str = "\t", generated: dt.date | None = None) -> str:
@@ -389,6 +394,12 @@ def _render_section(page: _Page, report: SprintReport, section: Section) -> None
             page.bullet(1, _task_line(task, page))
         for task in facts.tasks_in("cancelled"):
             page.bullet(1, "Cancelled: " + _task_line(task, page))
+        if facts.older_open:  # the backlog: named without links, its days lie outside the period
+            page.bullet(1, f"Older, not touched in this period ({len(facts.older_open)})")
+            for task in facts.older_open:
+                first = task.first_seen
+                page.bullet(2, f"{page.quote(task.last)} — {task.marker}"
+                               f"{', since ' + first.isoformat() if first else ''}")
         empty = not (facts.tasks_in("open") or facts.tasks_in("cancelled"))
     elif key == "tags":
         for tag, rows in report.tagged.items():
@@ -461,13 +472,15 @@ def as_json(report: SprintReport, generated: dt.date | None = None) -> dict[str,
         "counts": {"days": len(facts.days), "tasks": len(facts.tasks),
                    **{state: len(facts.tasks_in(state)) for state in ("done", "open", "cancelled")},
                    "carried_over": sum(t.carried_over for t in facts.tasks),
-                   "carried_in": sum(t.carried_in for t in facts.tasks),
+                   "carried_in": sum(t.carried_in for t in facts.tasks), "older_open": len(facts.older_open),
                    "papers_read": len(facts.papers), "other_reading": len(facts.other_reading),
                    "papers_linked_not_read": len(facts.linked_papers)},
         "tasks": [{"text": t.text, "state": t.state, "marker": t.marker, "priority": t.priority,
                    "first_seen": t.first_seen.isoformat() if t.first_seen else None,
                    "days": [d.isoformat() for d in t.days], "carried_over": t.carried_over,
                    "carried_in": t.carried_in, "evidence": [_row_json(r) for r in t.evidence]} for t in facts.tasks],
+        "older_open_tasks": [{"text": t.text, "marker": t.marker, "first_seen": t.first_seen.isoformat() if t.first_seen
+                              else None, "evidence": [_row_json(r) for r in t.evidence]} for t in facts.older_open],
         "goals": [_item_json(i) for i in facts.goals],
         "questions": [_item_json(i) for i in facts.questions],
         "papers": [_paper_json(p) for p in facts.papers],

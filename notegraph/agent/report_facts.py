@@ -5,7 +5,8 @@ What a researcher wants from a sprint report is what the journal says, counted r
 * **Tasks** are identified across days. The same task is often written several times — a TODO on
   Monday, DOING on Tuesday, DONE on Thursday, or copied to the next day when it was not finished
   (Logseq's carry-over habit), or referred to as ``((uuid))`` from a later block. Occurrences with
-  the same text (marker, priority and scheduling left out) or linked by a block reference are one
+  the same text (marker, priority, scheduling and a closing remark in parentheses left out) or
+  linked by a block reference are one
   task; its state is its latest occurrence's, so a task done later is not open. Each task is
   counted once: done, still open or cancelled, and "carried over" when it spans several days.
 * **Goals and questions** come from where the researcher wrote them: the block that opens the
@@ -196,6 +197,8 @@ class Facts:
     """``built``, ``failed``, ``learned``, ``next``: the blocks that say so."""
     time_logged: dt.timedelta
     clocked: list[tuple[Row, dt.timedelta]]
+    older_open: list[Task] = field(default_factory=list)
+    """Open tasks written before the window and not touched in it: the backlog, counted apart."""
 
     def tasks_in(self, state: str) -> list[Task]:
         return [t for t in self.tasks if t.state == state]
@@ -219,9 +222,16 @@ def task_text(content: str) -> str:
     return _PRIORITY.sub("", first, count=1).strip()
 
 
+_REMARK = re.compile(r"\s*\([^()\[\]]*\)$")
+"""A closing remark in parentheses without links ("… bake-off (tomorrow's main thing)"): a note on
+the task, not another task."""
+
+
 def task_key(content: str) -> str:
-    """What makes two task blocks the same task: the words, ignoring case, spacing and a final stop."""
-    return " ".join(task_text(content).casefold().split()).rstrip(".;:!")
+    """What makes two task blocks the same task: the words, ignoring case, spacing, a final stop
+    and a closing remark in parentheses."""
+    words = " ".join(task_text(content).casefold().split()).rstrip(".;:!")
+    return _REMARK.sub("", words) or words
 
 
 def clocked(content: str) -> dt.timedelta:
@@ -241,8 +251,9 @@ def _paper_typed(properties: Mapping[str, str]) -> bool:
 # -- tasks ---------------------------------------------------------------------------------------
 
 
-def identify_tasks(window: DateWindow, rows: Sequence[Row], earlier: Sequence[Row]) -> list[Task]:
-    """The window's tasks, each once: occurrences joined by their words or by block references.
+def identify_tasks(window: DateWindow, rows: Sequence[Row], earlier: Sequence[Row]) -> tuple[list[Task], list[Task]]:
+    """The window's tasks, each once: occurrences joined by their words or by block references;
+    and the older tasks still open that the window never touched (the backlog, kept apart).
 
     ``rows`` are the window's blocks; ``earlier`` the task blocks before it (and blocks any task
     refers to), so a task carried in from the last sprint is recognised as the same task."""
@@ -275,18 +286,21 @@ def identify_tasks(window: DateWindow, rows: Sequence[Row], earlier: Sequence[Ro
     groups: dict[int, list[Row]] = {}
     for row in occurrences:
         groups.setdefault(find(row.rowid), []).append(row)
-    tasks = []
+    tasks, older = [], []
     for evidence in groups.values():
-        if not any(r.day and window.contains(r.day) for r in evidence):
-            continue  # a task of another time, never touched in this window
         last = evidence[-1]
         marker = (last.marker or "").upper()
         state = "done" if marker == "DONE" else "cancelled" if marker in CANCELLED else "open"
         worded = next((r for r in reversed(evidence) if not _BLOCK_REF.fullmatch(task_text(r.content))), last)
         priority = next((r.priority for r in reversed(evidence) if r.priority), None)
-        tasks.append(Task(task_text(worded.content), state, marker, priority, evidence, window))
+        task = Task(task_text(worded.content), state, marker, priority, evidence, window)
+        if any(r.day and window.contains(r.day) for r in evidence):
+            tasks.append(task)
+        elif state == "open" and last.day:  # written before, never taken up in this window
+            older.append(task)
     tasks.sort(key=lambda t: t.last.order)
-    return tasks
+    older.sort(key=lambda t: t.last.order)
+    return tasks, older
 
 
 # -- the outline ------------------------------------------------------------------------------
@@ -476,7 +490,7 @@ def compute(window: DateWindow, days: list[tuple[dt.date, str]], rows: Sequence[
     (with the blocks of their pages, so their children are known)."""
     rows = sorted(rows, key=lambda r: r.order)
     outline = Outline(rows)
-    tasks = identify_tasks(window, rows, earlier)
+    tasks, older_open = identify_tasks(window, rows, earlier)
     sprint = sprint_page(rows, pages)
     following = next_sprint(sprint)
     if following and not any(following in r.refs for r in rows):
@@ -566,4 +580,4 @@ def compute(window: DateWindow, days: list[tuple[dt.date, str]], rows: Sequence[
     return Facts(window, days, tasks, pages[sprint].name if sprint and sprint in pages else sprint,
                  pages[following].name if following and following in pages else following,
                  opening, goals, questions, papers, other, linked, sections, total,
-                 sorted(logged, key=lambda p: -p[1]))
+                 sorted(logged, key=lambda p: -p[1]), older_open)
