@@ -25,8 +25,8 @@ HIGHLIGHT = ("\x02", "\x03")
 GENERATED_TYPES = ("[[sprint-report]]", "sprint-report", "#sprint-report", "#[[sprint-report]]")
 """``type::`` values of the pages notegraph writes about the graph (reports). They quote the notes,
 so by default every query leaves them out: no duplicate search hits, Ask sources or backlinks."""
-GENERATED_PAGES = ("SELECT g.page_key FROM properties gp JOIN blocks g ON g.rowid = gp.block "
-                   f"WHERE gp.key = 'type' AND g.pre_block = 1 AND gp.value IN ({', '.join('?' * len(GENERATED_TYPES))})")
+GENERATED_PAGES = ("SELECT g.page_key FROM properties gp JOIN blocks g ON g.rowid = gp.block WHERE gp.key = 'type' "
+                   f"AND g.pre_block = 1 AND gp.value IN ({', '.join('?' * len(GENERATED_TYPES))})")
 """Keys of generated pages (``GENERATED_TYPES`` are its parameters)."""
 
 
