@@ -2,13 +2,18 @@
 
 Run with ``python -m bench agent``. "Warm" means the process has loaded both models
 once (what the TUI, or a second question, sees): time to first token, whole answer,
-tokens per second (streamed pieces; llama.cpp streams one token per piece).
+tokens per second (streamed pieces; llama.cpp streams one token per piece). The two-week
+sprint report (Nov 9–22) is timed with its facts only (what ``report … --no-model`` and the
+refusal before writing cost) and with the embedded model writing its line per section.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,17 +54,42 @@ def run() -> list[tuple[str, str]]:
                 if len(stamps) > 1 and stamps[-1] > stamps[0]:
                     rates.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
             totals.append(end - start)
+        facts_times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            facts = notebook.sprint_report(weeks=2, prose=False)
+            notebook.report_text(facts)
+            facts_times.append(time.perf_counter() - t)
         t = time.perf_counter()
-        notebook.sprint_report(weeks=2)
-        report = time.perf_counter() - t
+        report = notebook.sprint_report(weeks=2)
+        with_model = time.perf_counter() - t
+        shown = sum(bool(s.prose) for s in report.sections)
+        asked = sum(bool(s.prose or s.rejected) for s in report.sections)
         notebook.close()
+        refused = _second_write(tmp)
     return [
         ("first ask in the process (loads the embedded model)", f"{cold:.2f} s"),
         ("warm ask: time to first token", f"median {statistics.median(firsts):.2f} s, max {max(firsts):.2f} s"),
         ("warm ask: whole answer", f"median {statistics.median(totals):.2f} s, max {max(totals):.2f} s"),
         ("warm ask: tokens/s while streaming", f"median {statistics.median(rates):.0f}" if rates else "-"),
-        ("sprint report, 2 weeks (14 journal days), warm", f"{report:.1f} s"),
+        ("sprint report, 2 weeks (14 journal days): facts only", f"median {statistics.median(facts_times) * 1000:.0f} ms"),
+        ("sprint report, 2 weeks: with the embedded model, warm",
+         f"{with_model:.1f} s ({asked} sections asked, {shown} lines passed the checks)"),
+        ("`report sprint --write` over an existing page: refused (exit 3), whole process", f"{refused:.2f} s"),
     ]
+
+
+def _second_write(tmp: Path) -> float:
+    """A new process asked to write the report again: it must refuse before any model is loaded."""
+    env = {**os.environ, "NOTEGRAPH_CACHE_DIR": str(tmp / "cache"), "NOTEGRAPH_CONFIG": str(tmp / "x.toml"),
+           "NOTEGRAPH_TODAY": "2026-11-22", "NOTEGRAPH_LLM": "embedded", "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "notegraph", "report", "sprint", "-g", str(tmp / "demo"), "--write"]
+    subprocess.run([*command, "--no-model"], env=env, check=True, capture_output=True)
+    t = time.perf_counter()
+    again = subprocess.run(command, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - t
+    assert again.returncode == 3 and "exists already" in again.stderr, again.stderr
+    return took
 
 
 def main() -> None:

@@ -19,8 +19,12 @@ from notegraph.agent.ask import RELEVANT, SOURCES, WEAKLY_RELEVANT, Answer, answ
 from notegraph.agent.sources import Source
 from notegraph.agent.thread import Thread, Threads, standalone
 from notegraph.agent.keep import answer_blocks
-from notegraph.agent.report import SprintReport, gather, report_title, write_prose
+from notegraph.agent import report_rows
+from notegraph.agent.report import (SECTION_TITLES, Section, SprintReport, report_title, sources_for,
+                                    write_all_prose)
+from notegraph.agent.report import as_json as report_json
 from notegraph.agent.report import render as render_report
+from notegraph.agent.report_facts import compute as compute_facts
 from notegraph.agent.summarize import summarize as summarize_sources
 from notegraph.agent.tools import Step, agent_answer, supports_tools
 from notegraph.embed import Embedder, make_embedder
@@ -47,6 +51,7 @@ from notegraph.query import QueryResult, run_query
 from notegraph.rename import RenamePlan, RenameReport, apply_rename, plan_rename
 from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
+    filter_sql,
     block_subtree,
     blocks_about_pages,
     pages_named_in,
@@ -76,7 +81,6 @@ from notegraph.semantic import (DEFAULT_RANKING, Ranking, VectorCache, allowed_b
 from notegraph.settings import Settings, index_location, load_settings, resolve_graph_path
 from notegraph.store import Store, index_problem, is_damage
 from notegraph.store import vectors as vector_sql
-from notegraph.store.rows import day_number
 from notegraph.timewindow import DEFAULT_SPRINT_ANCHOR, DateWindow, Sprints, window_from_options, window_in_text
 from notegraph.watch import GraphWatcher
 
@@ -458,40 +462,48 @@ class Notebook:
         query = self.embedder.embed_query(question).reshape(-1)
         return [float(x) for x in self.embedder.embed_documents(texts) @ query]
 
-    def sprint_report(self, *, weeks: int = 2, end: dt.date | None = None,
-                      on_section: Callable[[str], None] | None = None,
+    def sprint_report(self, *, weeks: int | None = None, days: int | None = None, end: dt.date | None = None,
+                      prose: bool = True, on_section: Callable[[str], None] | None = None,
                       cancel: threading.Event | None = None) -> SprintReport:
-        """The report for the ``weeks`` ending on ``end`` (default today): facts from the index, prose by the model."""
-        window = self.report_window(weeks=weeks, end=end)
-        end = window.end or self.today()
-        self.embed(max_texts=AUTO_EMBED_TEXTS)
-        days = [(dt.date(d // 10000, d // 100 % 100, d % 100), name) for name, d in self.store.db.execute(
-            "SELECT name, journal_day FROM pages WHERE journal_day BETWEEN ? AND ? ORDER BY journal_day",
-            [day_number(window.start), day_number(end)]).fetchall()]
-        start_ns = dt.datetime.combine(window.start or end, dt.time()).timestamp() * 1e9
-        edited = [r[0] for r in self.store.db.execute(
-            "SELECT p.name FROM files f JOIN pages p ON p.file = f.path WHERE p.journal_day IS NULL "
-            "AND f.mtime_ns >= ? AND p.name NOT LIKE 'Sprint Report/%' ORDER BY p.name", [start_ns]).fetchall()]
-        sections, done, still_open, tagged, logged = gather(
-            window, days, lambda text, filters, n: self.search(text, filters, limit=n, mode="semantic"),
-            lambda filters, n: find_blocks(self.store, filters, limit=n, order="file"), self.block_uuids,
-            self.graph.config.report_tags, edited)
-        llm = self.llm
-        for section in sections:
-            if cancel is not None and cancel.is_set():
-                break
-            if on_section:
-                on_section(section.title)
-            if section.title != "Time logged":
-                section.prose = write_prose(section, llm, cancel)
-        extra = [section for _, found in self.plugins.call("report_sections", notebook=self, window=window)
-                 for section in found]
-        return SprintReport(window, days, sections, done, still_open, tagged, edited, logged, llm.backend, llm.model,
-                            extra)
+        """The report of the ``weeks`` (or ``days``; default: the graph's sprint length) ending on
+        ``end`` (default today): facts from the index, then, with ``prose``, a model's prose over them."""
+        report = self.report_facts(self.report_window(weeks=weeks, days=days, end=end))
+        if prose and not (cancel is not None and cancel.is_set()):
+            try:
+                llm = self.llm
+            except NotegraphError as exc:
+                report.prose_error = exc.message
+            else:
+                write_all_prose(report, llm, on_section=on_section, cancel=cancel)
+        return report
 
-    def report_window(self, *, weeks: int = 2, end: dt.date | None = None) -> DateWindow:
+    def report_facts(self, window: DateWindow) -> SprintReport:
+        """Every fact of the report of ``window``, computed from the index (no model: well under a second)."""
+        store = self.store
+        found = report_rows.material(store, window)
+        facts = compute_facts(window, found.days, found.rows, found.earlier, found.pages,
+                              lambda key: report_rows.page_rows(store, key),
+                              lambda key: report_rows.referencing(store, key, window))
+        uuids = {r.rowid: r.uuid for r in found.rows if r.uuid}
+        sections = [Section(key, SECTION_TITLES[key], sources_for(key, facts, uuids))
+                    for key in self.graph.config.report_sections]
+        by_rowid = {r.rowid: r for r in found.rows}
+        tagged = {tag: [by_rowid[rowid] for rowid in report_rows.tagged(store, tag, window) if rowid in by_rowid]
+                  for tag in self.graph.config.report_tags}
+        extra = [section for _, plugin_sections in self.plugins.call("report_sections", notebook=self, window=window)
+                 for section in plugin_sections]
+        return SprintReport(window, facts, sections, tagged, report_rows.tags_in(store, window),
+                            report_rows.pages_edited(store, window), extra_sections=extra, ref_texts=found.ref_texts)
+
+    def report_window(self, *, weeks: int | None = None, days: int | None = None,
+                      end: dt.date | None = None) -> DateWindow:
+        """``weeks`` or ``days`` ending on ``end`` (default today); neither: the sprint length
+        (``:notegraph/sprint-days``, else config.toml's, else 14)."""
         end = end or self.today()
-        return DateWindow(end - dt.timedelta(days=7 * weeks - 1), end)
+        length = days if days is not None else 7 * weeks if weeks is not None else self.sprints().days
+        if length < 1:
+            raise NotegraphError("a report covers at least one day", "e.g. --weeks 2")
+        return DateWindow(end - dt.timedelta(days=length - 1), end)
 
     def refuse_existing_report(self, window: DateWindow) -> None:
         """Before minutes of generation: a report page that exists already is not replaced
@@ -608,12 +620,15 @@ class Notebook:
                 found[start].append(tag)
         return found
 
-    def referencing(self, uuid: str) -> list[Hit]:
+    def referencing(self, uuid: str, *, reports: bool = False) -> list[Hit]:
         """Blocks that refer to the block with this ``id::`` (``((uuid))`` or ``{{embed ((uuid))}}``),
-        in file order."""
+        in file order; generated reports only with ``reports`` (a report quoting a prediction is
+        not a revisit of it)."""
+        where, params = filter_sql(self.store, Filters(reports=reports))
         rows = self.store.db.execute(
             "SELECT DISTINCT r.block FROM block_refs r JOIN blocks b ON b.rowid = r.block WHERE r.target = ? "
-            "ORDER BY b.journal_day NULLS LAST, b.file, b.line", [uuid.lower()]).fetchall()
+            f"{''.join(' AND ' + w for w in where)} ORDER BY b.journal_day NULLS LAST, b.file, b.line",
+            [uuid.lower(), *params]).fetchall()
         return hits_for(self.store, [(row[0], 0.0) for row in rows])
 
     def block(self, ref: str) -> Hit:
@@ -655,9 +670,12 @@ class Notebook:
         pages = [r[0] for r in self.store.db.execute("SELECT key FROM pages WHERE file = ?", [file])]
         pages += [page_key(name) for name in refs.pages]
         marks = ", ".join("?" * len(pages)) or "NULL"
+        generated, generated_params = filter_sql(self.store, Filters())  # reports quote notes: never "related"
         exclude = {r[0] for r in self.store.db.execute(
             f"SELECT rowid FROM blocks WHERE file = ? OR page_key IN ({marks}) "
-            f"UNION SELECT block FROM refs WHERE page_key IN ({marks})", [file, *pages, *pages])}
+            f"UNION SELECT block FROM refs WHERE page_key IN ({marks}) "
+            f"UNION SELECT b.rowid FROM blocks b WHERE NOT ({' AND '.join(generated) or '0'})",
+            [file, *pages, *pages, *generated_params])}
         for uuid in refs.block_refs:
             target = block_by_reference(self.store, uuid)
             if target is not None:
@@ -737,6 +755,10 @@ class Notebook:
     def report_text(self, report: SprintReport) -> str:
         """The report as the Logseq page :meth:`write_report` would save."""
         return render_report(report, self.graph.config.bullet_indentation, self.today())
+
+    def report_json(self, report: SprintReport) -> dict[str, object]:
+        """Every fact of the report and its prose, for scripts."""
+        return report_json(report, self.today())
 
     def edit_journal(self, day: dt.date) -> EditSession:
         """The journal of ``day`` open for editing (its file is created by the first save with text).

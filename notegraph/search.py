@@ -23,6 +23,12 @@ OPEN_MARKERS = ("TODO", "DOING", "LATER", "NOW", "WAITING", "WAIT", "IN-PROGRESS
 ALL_MARKERS = OPEN_MARKERS + ("DONE", "CANCELED", "CANCELLED")
 HIGHLIGHT = ("\x02", "\x03")
 """Start and end of a highlighted match in snippets; front ends render them."""
+GENERATED_TYPES = ("[[sprint-report]]", "sprint-report", "#sprint-report", "#[[sprint-report]]")
+"""``type::`` values of the pages notegraph writes about the graph (reports). They quote the notes,
+so by default every query leaves them out: no duplicate search hits, Ask sources or backlinks."""
+GENERATED_PAGES = ("SELECT g.page_key FROM properties gp JOIN blocks g ON g.rowid = gp.block WHERE gp.key = 'type' "
+                   f"AND g.pre_block = 1 AND gp.value IN ({', '.join('?' * len(GENERATED_TYPES))})")
+"""Keys of generated pages (``GENERATED_TYPES`` are its parameters)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class Filters:
     markers: tuple[str, ...] = ()
     window: DateWindow | None = None
     """Blocks on journal days in this window."""
+    reports: bool = False
+    """Include generated pages (``type:: [[sprint-report]]``); also when ``pages`` names pages."""
 
     def is_empty(self) -> bool:
         return not (self.tags or self.refs or self.pages or self.markers or self.window)
@@ -47,7 +55,8 @@ class Filters:
         ``other``'s window, when it has one, replaces this one."""
         return Filters(tags=self.tags + other.tags, tag_subtree=self.tag_subtree and other.tag_subtree,
                        refs=self.refs + other.refs, pages=self.pages + other.pages,
-                       markers=self.markers + other.markers, window=other.window or self.window)
+                       markers=self.markers + other.markers, window=other.window or self.window,
+                       reports=self.reports or other.reports)
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,15 @@ def filter_sql(store: Store, filters: Filters, alias: str = "b") -> tuple[list[s
         else:
             where.append(f"({on_journal_days} OR {alias}.rowid IN ({dated[0]}))")
             params += dated[1]
+    if not filters.reports and not filters.pages:
+        where.append(f"{alias}.page_key NOT IN ({GENERATED_PAGES})")
+        params += GENERATED_TYPES
     return where, params
+
+
+def has_generated_pages(store: Store) -> bool:
+    """Whether the graph holds a generated page (then "no filters" still leaves something out)."""
+    return store.db.execute(f"{GENERATED_PAGES} LIMIT 1", GENERATED_TYPES).fetchone() is not None
 
 
 DATED_LINK_DAYS = 400
@@ -403,7 +420,8 @@ def unlinked_references(store: Store, page: PageInfo, *, limit: int = 200) -> li
             "LEFT JOIN pages p ON p.key = b.page_key WHERE blocks_fts MATCH ? "
             f"AND b.page_key NOT IN ({', '.join('?' * len(keys))}) "
             f"AND b.rowid NOT IN (SELECT block FROM refs WHERE page_key IN ({', '.join('?' * len(keys))})) "
-            "ORDER BY b.journal_day DESC NULLS LAST LIMIT ?", [query, *keys, *keys, limit]).fetchall()
+            f"AND b.page_key NOT IN ({GENERATED_PAGES}) "
+            "ORDER BY b.journal_day DESC NULLS LAST LIMIT ?", [query, *keys, *keys, *GENERATED_TYPES, limit]).fetchall()
         pattern = re.compile(r"(?<![\w\[#])" + re.escape(name) + r"(?![\w\]])", re.IGNORECASE)
         for hit in _hits(store, rows):
             if pattern.search(hit.content):

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from notegraph.search import Filters, filter_sql, fts_query
+from notegraph.search import Filters, filter_sql, fts_query, has_generated_pages
 from notegraph.store import Store
 from notegraph.store import vectors as sql
 
@@ -141,10 +141,10 @@ class VectorCache:
 
 
 def allowed_blocks(store: Store, filters: Filters) -> "npt.NDArray[np.int64] | None":
-    """Rowids the filters allow (sorted), or None when there are no filters."""
+    """Rowids the filters allow (sorted), or None when every block is allowed."""
     import numpy as np
 
-    if filters.is_empty():
+    if filters.is_empty() and (filters.reports or not has_generated_pages(store)):
         return None
     where, params = filter_sql(store, filters)
     rows = store.db.execute(f"SELECT b.rowid FROM blocks b WHERE {' AND '.join(where)} ORDER BY b.rowid",

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from notegraph.logseq.inert import inert
 from notegraph.plugins import AgentTool, PaletteAction, ReportSection, hookimpl
 from notegraph.search import Filters, Hit
 
@@ -49,6 +50,12 @@ def _text(hit: Hit) -> str:
     return " ".join(w for w in first.split() if not w.startswith("#"))
 
 
+def _quoted(hit: Hit) -> str:
+    """The block's first line as written (tags and all), escaped so the report page adds no tag,
+    link or block reference: a quoted revisit must not count as one more revisit."""
+    return inert(" ".join(hit.content.split("\n", 1)[0].split()))
+
+
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     @cli.command("predictions")
@@ -76,10 +83,11 @@ def report_sections(notebook: Any, window: Any) -> list[ReportSection]:
     for p in predictions(notebook):
         made = p.written is not None and window.start <= p.written <= window.end
         later = [r for r in p.revisits if r.journal_day and window.start <= r.journal_day <= window.end]
+        # quoted inert: the report must not become a revisit (a ((uuid))) or a tagged block itself
         if made:
-            lines.append(f"made [[{p.block.page}]]: {_text(p.block)}")
+            lines.append(f"made [[{p.block.page}]]: {_quoted(p.block)}")
         for r in later:
-            lines.append(f"revisited [[{r.page}]]: {_text(r)} (made {p.written or p.block.page})")
+            lines.append(f"revisited [[{r.page}]]: {_quoted(r)} {inert(f'(made {p.written or p.block.page})')}")
     return [ReportSection("Predictions made and revisited", lines)]
 
 

@@ -458,7 +458,7 @@ def test_every_command_takes_dash_g_plugins_included(graph: Graph) -> None:
 
     for name in names:
         if name == "report":
-            assert takes_graph_option("report", "sprint")
+            assert takes_graph_option("report", "sprint") and takes_graph_option("report", "week")
         else:
             assert takes_graph_option(name), name
     elsewhere = graph.root.parent / "elsewhere"

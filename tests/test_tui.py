@@ -289,6 +289,27 @@ def test_a_report_is_written_streamed_and_saved_as_a_page(demo: Notebook) -> Non
     run(scenario)
 
 
+def test_the_reports_tab_offers_a_week_and_refuses_to_save_over_a_page(demo: Notebook) -> None:
+    async def scenario() -> None:
+        with FakeOllama({"llama3.2:latest": "chat"}) as server:
+            server.replies.extend(["The week closed the demo [1]."] * 14)
+            demo.use_llm(OllamaLLM("llama3.2", host=server.host))
+            app = NotegraphApp(demo, watch=False)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await press(pilot, "f6", "tab", "tab", "right", "shift+tab", "shift+tab", "enter")
+                assert await until(pilot, lambda: "Ctrl+S saves" in text_of(app, "#report-progress"))
+                assert "Sprint Report/2026-11-14 to 2026-11-20" in text_of(app, "#report-progress")
+                await press(pilot, "ctrl+s")
+                page = demo.root / "pages" / "Sprint Report___2026-11-14 to 2026-11-20.md"
+                assert await until(pilot, lambda: page.exists())
+                saved = page.read_bytes()
+                await press(pilot, "f6", "enter")  # the same week again: the page exists
+                assert await until(pilot, lambda: "exists: Ctrl+S will not replace it" in text_of(app, "#report-progress"))
+                await press(pilot, "ctrl+s")
+                assert page.read_bytes() == saved
+    run(scenario)
+
+
 def test_markup_is_rendered_code_highlighted_and_properties_dimmed() -> None:
     from notegraph.tui.render import block_text
 

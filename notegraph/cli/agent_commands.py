@@ -1,10 +1,11 @@
-"""Commands that ask the local model: ``ask``."""
+"""Commands that ask the local model: ``ask``, ``summarize``, ``report``."""
 
 from __future__ import annotations
 
 import json
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -12,6 +13,7 @@ from notegraph.agent.ask import Answer
 from notegraph.agent.sources import Source
 from notegraph.agent.tools import describe
 from notegraph.cli.common import filter_options, graph_option, index_option, make_filters, open_fresh
+from notegraph.errors import NotegraphError
 
 
 def print_source_list(sources: list[Source], cited: set[int], heading: str) -> None:
@@ -146,43 +148,83 @@ def summarize(page: str | None, graph_opt: str | None, index_path: str | None, t
 
 @click.group("report")
 def report() -> None:
-    """Reports drafted by the local model over facts computed from the graph."""
+    """Research-sprint reports: facts computed from the journal, prose by the local model."""
+
+
+def report_options(fn: Any) -> Any:
+    """The options ``report sprint`` and ``report week`` share."""
+    for option in reversed([
+        graph_option, index_option,
+        click.option("--end", "end", help="The last day (YYYY-MM-DD, yesterday, -7…; default today)."),
+        click.option("--write", is_flag=True, help="Save the report as a page of the graph (Sprint Report/START to END)."),
+        click.option("--force", is_flag=True, help="With --write: replace a report page that exists already."),
+        click.option("--json", "as_json", is_flag=True, help="Print every computed fact and the prose as one JSON object."),
+        click.option("--no-model", is_flag=True, help="Facts only: never ask a language model for prose."),
+    ]):
+        fn = option(fn)
+    return fn
 
 
 @report.command("sprint")
-@graph_option
-@index_option
-@click.option("--weeks", default=2, show_default=True, help="How many weeks the sprint covers.")
-@click.option("--end", "end", help="The sprint's last day (YYYY-MM-DD; default today).")
-@click.option("--write", is_flag=True, help="Save the report as a page of the graph.")
-@click.option("--force", is_flag=True, help="With --write: replace a report page that exists already.")
-def report_sprint(graph_opt: str | None, index_path: str | None, weeks: int, end: str | None, write: bool,
-                  force: bool) -> None:
-    """The research-sprint report: journals, tasks, watched tags, what was read, built, failed and learned."""
-    import datetime as dt
+@report_options
+@click.option("--weeks", type=int, help="How many weeks (default: the sprint length in config.edn, else 2).")
+def report_sprint(graph_opt: str | None, index_path: str | None, end: str | None, write: bool, force: bool,
+                  as_json: bool, no_model: bool, weeks: int | None) -> None:
+    """The research-sprint report: goals and questions, what was read, built, failed and learned, what is
+    open and next, for the sprint ending on --end."""
+    if weeks is not None and weeks < 1:
+        raise NotegraphError("--weeks must be at least 1", "e.g. --weeks 2")
+    run_report(graph_opt, index_path, end, write, force, as_json, no_model, weeks=weeks)
 
-    from notegraph.agent.report import render as render_report
-    from notegraph.errors import NotegraphError
+
+@report.command("week")
+@report_options
+def report_week(graph_opt: str | None, index_path: str | None, end: str | None, write: bool, force: bool,
+                as_json: bool, no_model: bool) -> None:
+    """The report of the seven days ending on --end: the sprint report, one week at a time."""
+    run_report(graph_opt, index_path, end, write, force, as_json, no_model, days=7)
+
+
+def run_report(graph_opt: str | None, index_path: str | None, end: str | None, write: bool, force: bool,
+               as_json: bool, no_model: bool, *, weeks: int | None = None, days: int | None = None) -> None:
+    import time
+
+    from notegraph.timewindow import parse_day
 
     notebook = open_fresh(graph_opt, index_path)
     try:
-        last = dt.date.fromisoformat(end) if end else None
-    except ValueError:
-        raise NotegraphError(f"--end {end!r} is not a date", "write it as YYYY-MM-DD") from None
-    if weeks < 1:
-        raise NotegraphError("--weeks must be at least 1", "e.g. --weeks 2")
+        last = parse_day(end, notebook.today(), notebook.sprints()) if end else None
+    except NotegraphError:
+        raise NotegraphError(f"--end {end!r} is not a day", "write a date like 2026-11-22, or yesterday, -7") from None
+    window = notebook.report_window(weeks=weeks, days=days, end=last)
+    if write and not force:
+        notebook.refuse_existing_report(window)  # before any model call: exit 3 at once
 
     def progress(title: str) -> None:
         click.echo(click.style(f"writing: {title}", dim=True), err=True)
 
-    if write and not force:
-        notebook.refuse_existing_report(notebook.report_window(weeks=weeks, end=last))
-    result = notebook.sprint_report(weeks=weeks, end=last, on_section=progress)
-    if write:
-        path = notebook.write_report(result, force=force)
-        click.echo(f"wrote {path.relative_to(notebook.root)} ([[{result.title}]]; {result.backend}: {result.model})")
+    started = time.perf_counter()
+    cancel = threading.Event()
+    try:
+        result = notebook.sprint_report(weeks=weeks, days=days, end=last, prose=not no_model, on_section=progress,
+                                        cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    took = time.perf_counter() - started
+    if result.prose_error:
+        click.echo(click.style(f"no prose: {result.prose_error}; the facts are complete", fg="yellow"), err=True)
+    path = notebook.write_report(result, force=force) if write else None
+    if as_json:
+        click.echo(json.dumps({**notebook.report_json(result), "seconds": round(took, 2),
+                               **({"written": str(path.relative_to(notebook.root))} if path else {})},
+                              ensure_ascii=False))
         return
-    click.echo(render_report(result, "  ", notebook.today()), nl=False)
+    if path is not None:
+        model = f"{result.backend}: {result.model}" if result.backend else "facts only"
+        click.echo(f"wrote {path.relative_to(notebook.root)} ([[{result.title}]]; {model}; {took:.1f} s)")
+        return
+    click.echo(notebook.report_text(result), nl=False)
 
 
 COMMANDS = [ask, summarize, report]

@@ -110,8 +110,12 @@ def open_fresh(graph: str | None, index_path: str | None = None) -> Notebook:
     return notebook
 
 
+def _remember_reports(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["notegraph.include_reports"] = value
+
+
 def filter_options(fn: F) -> F:
-    """--tag, --exact-tag, --page, --ref, --marker, --since, --from, --to."""
+    """--tag, --exact-tag, --page, --ref, --marker, --since, --from, --to, --include-reports."""
     options = [
         click.option("-t", "--tag", "tags", multiple=True, help="Only blocks with this #tag (and tags under it)."),
         click.option("--exact-tag", is_flag=True, help="Do not include tags under --tag's namespace."),
@@ -121,6 +125,9 @@ def filter_options(fn: F) -> F:
         click.option("--since", help="Only journal days in this window: 14d, 2w, last week, this sprint…"),
         click.option("--from", "from_", help="Only journal days from this date (YYYY-MM-DD)."),
         click.option("--to", help="Only journal days up to this date (YYYY-MM-DD)."),
+        # one flag for every filtered command, without a parameter in each: make_filters reads it
+        click.option("--include-reports", is_flag=True, expose_value=False, callback=_remember_reports,
+                     help="Also generated report pages (type:: [[sprint-report]]), left out by default."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -130,8 +137,10 @@ def filter_options(fn: F) -> F:
 def make_filters(notebook: Notebook, tags: tuple[str, ...], exact_tag: bool, pages: tuple[str, ...],
                  refs: tuple[str, ...], markers: tuple[str, ...], since: str | None, from_: str | None,
                  to: str | None) -> Filters:
+    ctx = click.get_current_context(silent=True)
     return Filters(tags=tags, tag_subtree=not exact_tag, refs=refs, pages=pages,
-                   markers=tuple(m.upper() for m in markers), window=notebook.window(since, from_, to))
+                   markers=tuple(m.upper() for m in markers), window=notebook.window(since, from_, to),
+                   reports=bool(ctx and ctx.meta.get("notegraph.include_reports")))
 
 
 def styled_snippet(snippet: str) -> str:

@@ -18,6 +18,8 @@ from notegraph.logseq.disk import NoteUnreadableError, read_note
 DEFAULT_TITLE_FORMAT = "MMM do, yyyy"
 DEFAULT_FILE_NAME_FORMAT = "yyyy_MM_dd"
 MAX_SPRINT_DAYS = 366
+REPORT_SECTIONS = ("question", "read", "built", "failed", "learned", "open", "next", "tags", "time", "pages")
+"""The sprint report's sections, in their default order (``:notegraph/report-sections`` chooses)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class GraphConfig:
     """``:notegraph/sprint-days``: how long this graph's sprints are."""
     report_tags: tuple[str, ...] = ("ai/predictions",)
     """``:notegraph/report-tags``: tags whose blocks the sprint report lists (with their subtrees)."""
+    report_sections: tuple[str, ...] = REPORT_SECTIONS
+    """``:notegraph/report-sections``: which of :data:`REPORT_SECTIONS` the report has, in this order."""
     scheduled_future_days: int = 7
     """``:scheduled/future-days``: how far ahead today's "Scheduled and deadline" list looks."""
     journal_template: str | None = None
@@ -143,6 +147,17 @@ def config_from_edn_text(text: str) -> GraphConfig:
         warnings.append(f":notegraph/sprint-days {sprint_days!r} in logseq/config.edn is not a number of days "
                         f"from 1 to {MAX_SPRINT_DAYS}; using the default")
         sprint_days = None
+    report_sections: tuple[str, ...] = REPORT_SECTIONS
+    if "notegraph/report-sections" in values:
+        chosen = values["notegraph/report-sections"]
+        names = [(_name(v) or "").lower() for v in chosen] if _is_collection(chosen) else None
+        unknown = [n for n in names or () if n not in REPORT_SECTIONS]
+        if names is None or unknown:
+            warnings.append(f":notegraph/report-sections {edn_format.dumps(chosen)} in logseq/config.edn: "
+                            + (f"no section {', '.join(map(repr, unknown))}; " if unknown else "not a vector; ")
+                            + f"the sections are {' '.join(REPORT_SECTIONS)}")
+        if names is not None:
+            report_sections = tuple(dict.fromkeys(n for n in names if n in REPORT_SECTIONS))
     future_days = values.get("scheduled/future-days", 7)
     if not isinstance(future_days, int) or isinstance(future_days, bool) or not 0 <= future_days <= 3660:
         warnings.append(f":scheduled/future-days {future_days!r} in logseq/config.edn is not a number of days; using 7")
@@ -172,6 +187,7 @@ def config_from_edn_text(text: str) -> GraphConfig:
         sprint_days=sprint_days,
         report_tags=tuple(str(t).lstrip("#") for t in values["notegraph/report-tags"] if isinstance(t, str))
         if _is_collection(values.get("notegraph/report-tags")) else ("ai/predictions",),
+        report_sections=report_sections,
     )
 
 

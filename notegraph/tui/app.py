@@ -279,6 +279,7 @@ class NotegraphApp(App[None]):
     #tag-tree { width: 34; }
     #report-progress { height: auto; padding: 0 1; color: $text-muted; }
     #report-weeks { width: 20; }
+    #report-end { width: 1fr; }
     """
     COMMANDS = App.COMMANDS | {Actions}
     BINDINGS = [
@@ -443,10 +444,11 @@ class NotegraphApp(App[None]):
                     yield Static("", id="ask-answer")
             with TabPane("Reports", id="reports"):
                 with Horizontal(id="report-row"):
-                    yield OrderedInput(placeholder="weeks (2)", id="report-weeks", on_submit=self.run_report)
+                    yield OrderedInput(placeholder="weeks (sprint)", id="report-weeks", on_submit=self.run_report)
                     yield OrderedInput(placeholder="ending (today): a date, yesterday, -7… then Enter",
                                        id="report-end", on_submit=self.run_report)
-                yield Static("Sprint report: Enter runs it; Ctrl+S saves it as a page.", id="report-progress")
+                    yield Choice("report", ("sprint", "week"), value="sprint", id="report-cadence")
+                yield Static("Sprint or week report: Enter runs it; Ctrl+S saves it as a page.", id="report-progress")
                 with VerticalScroll():
                     yield Markdown("", id="report-preview")
         yield Static("", id="status")
@@ -1308,8 +1310,13 @@ class NotegraphApp(App[None]):
 
     # -- reports ----------------------------------------------------------------------
     def run_report(self, _text: str) -> None:
+        """A week's report, or the sprint's (its length from config.edn unless weeks are typed)."""
+        week = self.main_query_one("#report-cadence", Choice).value == "week"
+        weeks_text = self.main_query_one("#report-weeks", Input).value.strip()
         try:
-            weeks = int(self.main_query_one("#report-weeks", Input).value or 2)
+            if not week and weeks_text and not (weeks_text.isdigit() and int(weeks_text) >= 1):
+                raise ValueError(f"weeks: {weeks_text!r} is not a number of weeks (1, 2, …; empty: a sprint)")
+            weeks = None if week or not weeks_text else int(weeks_text)
             end_text = self.main_query_one("#report-end", Input).value
             end = parse_day(end_text, self.notebook.today(), self.notebook.sprints()) if end_text else None
         except (ValueError, NotegraphError) as exc:
@@ -1318,16 +1325,18 @@ class NotegraphApp(App[None]):
         self.cancel_report = threading.Event()
         self.report = None
         self.main_query_one("#report-progress", Static).update("gathering the facts…")
-        self.report_worker(weeks, end, self.cancel_report)
+        self.report_worker(weeks, 7 if week else None, end, self.cancel_report)
 
     @work(thread=True, exclusive=True, group="report")
-    def report_worker(self, weeks: int, end: dt.date | None, cancel: threading.Event) -> None:
+    def report_worker(self, weeks: int | None, days: int | None, end: dt.date | None,
+                      cancel: threading.Event) -> None:
         def section(title: str) -> None:
             self.call_from_thread(self.report_progress, f"writing: {title}…")
 
         try:
             with self.model_answering():
-                report = self.notebook.sprint_report(weeks=weeks, end=end, on_section=section, cancel=cancel)
+                report = self.notebook.sprint_report(weeks=weeks, days=days, end=end, on_section=section,
+                                                     cancel=cancel)
             text = self.notebook.report_text(report)
         except Exception as exc:
             self.post_message(WorkFailed(exc))
@@ -1339,8 +1348,11 @@ class NotegraphApp(App[None]):
 
     def show_report(self, report: Any, text: str) -> None:
         self.report = report
+        model = f"{report.backend}: {report.model}" if report.backend else "facts only"
+        exists = page_file_for(self.notebook.graph, report.title).path.exists()
         self.main_query_one("#report-progress", Static).update(
-            f"{report.title} · {report.backend}: {report.model} · Ctrl+S saves it as a page")
+            f"{report.title} · {model} · " + ("a page for this period exists: Ctrl+S will not replace it" if exists
+                                              else "Ctrl+S saves it as a page"))
         self.main_query_one("#report-preview", Markdown).update(logseq_to_markdown(text))
 
     def action_save(self) -> None:
