@@ -17,6 +17,7 @@ from notegraph.logseq.dates import MONTHS, format_date, ordinal
 from notegraph.logseq.names import page_key
 from notegraph.store import Store
 from notegraph.store.rows import day_number
+from notegraph.task_identity import task_key
 from notegraph.timewindow import DateWindow
 
 OPEN_MARKERS = ("TODO", "DOING", "LATER", "NOW", "WAITING", "WAIT", "IN-PROGRESS", "STARTED")
@@ -490,6 +491,8 @@ def agenda(store: Store, today: dt.date, future_days: int) -> list[AgendaItem]:
     rows = store.db.execute(
         f"SELECT rowid, scheduled, deadline FROM blocks WHERE marker IN ({marks}) "
         "AND (scheduled <= ? OR deadline <= ?)", [*OPEN_MARKERS, limit_number, limit_number]).fetchall()
+    carried = _carried_on(store, [row[0] for row in rows])
+    rows = [row for row in rows if row[0] not in carried]
     by_rowid = {hit.rowid: hit for hit in hits_for(store, [(row[0], 0.0) for row in rows])}
     items = []
     for rowid, scheduled, deadline in rows:
@@ -499,6 +502,31 @@ def agenda(store: Store, today: dt.date, future_days: int) -> list[AgendaItem]:
                 items.append(AgendaItem(kind, day, by_rowid[rowid]))
     items.sort(key=lambda item: (item.day, item.kind, item.hit.file, item.hit.line))
     return items
+
+
+def _carried_on(store: Store, candidates: list[int]) -> set[int]:
+    """Those of the agenda's open journal tasks that live on as a later day's copy of the same task
+    (:mod:`notegraph.task_identity`): done or cancelled there, the task is not overdue; still
+    open and on the agenda there, that copy is the one shown."""
+    if not candidates:
+        return set()
+    marks = ", ".join("?" * len(candidates))
+    mine = store.db.execute(f"SELECT rowid, content, journal_day FROM blocks WHERE rowid IN ({marks}) "
+                            "AND journal_day IS NOT NULL", candidates).fetchall()
+    if not mine:
+        return set()
+    latest: dict[str, tuple[int, int, str]] = {}  # task → its latest journal copy: day, rowid, marker
+    rows = store.db.execute("SELECT rowid, content, journal_day, marker FROM blocks WHERE marker IS NOT NULL "
+                            "AND journal_day >= ?", [min(day for _, _, day in mine)]).fetchall()
+    on_agenda = set(candidates)
+    for rowid, content, day, marker in rows:
+        if marker in OPEN_MARKERS and rowid not in on_agenda:
+            continue  # an open copy without a date does not take the task off the agenda
+        key = task_key(content)
+        if key not in latest or (day, rowid) > latest[key][:2]:
+            latest[key] = (day, rowid, marker)
+    return {rowid for rowid, content, day in mine
+            if (later := latest.get(task_key(content))) is not None and later[1] != rowid and later[0] >= day}
 
 
 def hits_for(store: Store, ranked: list[tuple[int, float]]) -> list[Hit]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from textual.widgets import Static
 
 from notegraph.notebook import Notebook
 from notegraph.tui.app import IndexUpdated
-from tests.conftest import indexed_graph
+from tests.conftest import copy_demo, indexed_graph
 from tests.test_tui_keys import app_test, started
 from tests.waiting import settle, until
 
@@ -144,3 +145,25 @@ def test_a_change_while_a_query_runs_is_computed_again() -> None:
     compute, done = pending.pop()
     done(compute())
     assert "new" in str(lines.query_lines("(page x)")) and not pending
+
+
+def test_a_task_carried_to_a_later_day_is_on_the_agenda_once_and_not_when_done_there(tmp_path: Path,
+                                                                                     monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The demo's agenda listed nine overdue tasks that were all done on a later day (the
+    carried-over copy was ticked, the first one never): Logseq users carry a TODO by copying it."""
+    monkeypatch.setenv("NOTEGRAPH_TODAY", "2026-11-20")
+    notebook = indexed_graph(tmp_path, {
+        "journals/2026_11_16.md": "- TODO [#A] write the parser\n  SCHEDULED: <2026-11-16 Mon>\n"
+                                  "- TODO call the vendor\n  SCHEDULED: <2026-11-16 Mon>\n"
+                                  "- TODO renew the domain\n  SCHEDULED: <2026-11-16 Mon>\n",
+        "journals/2026_11_17.md": "- DONE [#A] Write the parser.\n"  # done the next day, worded a little apart
+                                  "- TODO call the vendor (again)\n  SCHEDULED: <2026-11-19 Thu>\n"
+                                  "- TODO renew the domain\n",  # an undated copy: the dated one stays
+    })
+    assert [(i.day.day, i.hit.journal_day.day, i.hit.content.split("\n")[0]) for i in notebook.agenda()] == [
+        (16, 16, "TODO renew the domain"), (19, 17, "TODO call the vendor (again)")]
+    demo = Notebook.open(copy_demo(tmp_path / "demo"), index=tmp_path / "demo.db")
+    demo.index()
+    assert [i.hit.content.split("\n")[0] for i in demo.agenda(dt.date(2026, 11, 23))] == [
+        "TODO [#A] Plan [[Sprint 16]] goals on Monday",
+        "LATER ColBERT spike for the [[RAG Prototype]] (RAGatouille?) once the demo is out"]

@@ -28,7 +28,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from notegraph.agent.ask import CITATION, attribute, check_citations, prompt, prose_passes
 from notegraph.agent.extract import visible_lines, whole_sentences
-from notegraph.agent.report_facts import Facts, Item, Paper, Row, Task, task_text, visible_first_line
+from notegraph.agent.report_facts import Facts, Item, Paper, Row, Task, visible_first_line
+from notegraph.task_identity import task_text
 from notegraph.agent.sources import Source
 from notegraph.errors import NotegraphError
 from notegraph.llm import LLM, Message

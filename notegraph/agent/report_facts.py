@@ -31,13 +31,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
+from notegraph.task_identity import task_key, task_text
 from notegraph.timewindow import DateWindow
 
 OPEN = ("TODO", "DOING", "LATER", "NOW", "WAITING", "WAIT", "IN-PROGRESS", "STARTED")
 CANCELLED = ("CANCELED", "CANCELLED")
-_MARKER = re.compile(r"^(?:TODO|DOING|DONE|LATER|NOW|WAITING|WAIT|CANCELED|CANCELLED|IN-PROGRESS|STARTED)"
-                     r"(?:\s+|$)")
-_PRIORITY = re.compile(r"^\[#[A-Ca-c]\]\s*")
 _PROPERTY_LINE = re.compile(r"^\s*[A-Za-z0-9_\-]+::")
 _HIDDEN_LINE = re.compile(r"^\s*(?:SCHEDULED:|DEADLINE:|:LOGBOOK:|:END:|CLOCK:|:PROPERTIES:)")
 _BLOCK_REF = re.compile(r"\(\(([0-9a-fA-F-]{36})\)\)")
@@ -213,25 +211,6 @@ def visible_first_line(content: str) -> str:
         if line.strip() and not _PROPERTY_LINE.match(line) and not _HIDDEN_LINE.match(line):
             return line.strip()
     return ""
-
-
-def task_text(content: str) -> str:
-    """A task's words: its first line without marker and priority."""
-    first = content.split("\n", 1)[0].strip()
-    first = _MARKER.sub("", first, count=1)
-    return _PRIORITY.sub("", first, count=1).strip()
-
-
-_REMARK = re.compile(r"\s*\([^()\[\]]*\)$")
-"""A closing remark in parentheses without links ("… bake-off (tomorrow's main thing)"): a note on
-the task, not another task."""
-
-
-def task_key(content: str) -> str:
-    """What makes two task blocks the same task: the words, ignoring case, spacing, a final stop
-    and a closing remark in parentheses."""
-    words = " ".join(task_text(content).casefold().split()).rstrip(".;:!")
-    return _REMARK.sub("", words) or words
 
 
 def clocked(content: str) -> dt.timedelta:
