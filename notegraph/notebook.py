@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 from notegraph.agent.ask import RELEVANT, SOURCES, WEAKLY_RELEVANT, Answer, answer
 from notegraph.agent.sources import Source
 from notegraph.agent.thread import Thread, Threads, standalone
-from notegraph.agent.keep import answer_blocks
+from notegraph.agent.keep import ANSWERED_BY, QUESTION_PREFIX, answer_blocks
 from notegraph.agent import report_rows
 from notegraph.agent.report import (SECTION_TITLES, Section, SprintReport, report_title, sources_for,
                                     write_all_prose)
@@ -98,6 +98,8 @@ class FileCheck:
 SEARCH_MODES = ("keyword", "semantic", "hybrid")
 AUTO_EMBED_TEXTS = 256
 """A query embeds this many waiting texts itself (a second or two); more wait for `notegraph index`."""
+KEPT_ANSWERS_ROOM = 4
+"""Ask retrieves this many more blocks than it shows: the blocks of kept answers among them are dropped."""
 EARLIER_SOURCES = 3
 """A follow-up keeps at most this many of the sources the previous answer cited."""
 
@@ -413,7 +415,9 @@ class Notebook:
         if agent and isinstance(llm, OllamaLLM) and supports_tools(llm):
             return agent_answer(searched, self, llm, filters, on_token=on_token, on_step=on_step,
                                 on_sources=on_sources, cancel=cancel)
-        hits = self.search(text, filters, mode="hybrid", limit=sources)
+        hits = self.search(text, filters, mode="hybrid", limit=sources + KEPT_ANSWERS_ROOM)
+        kept_answers = self.inside_kept_answers([h.rowid for h in hits])
+        hits = [h for h in hits if h.rowid not in kept_answers][:sources]
         best = max((h.score or 0.0 for h in hits), default=0.0)
         if filters.window is None and best < WEAKLY_RELEVANT and self.unseen_words(text):
             # "what is my passport number?" scores 0.32 against "writing numbers down every day":
@@ -428,6 +432,25 @@ class Notebook:
         uuids = self.block_uuids([h.rowid for h in hits])
         return answer(question, hits, uuids, llm, window=filters.window, on_token=on_token, cancel=cancel,
                       on_sources=on_sources, similarity=self.similarity, children=self.child_texts)
+
+    def inside_kept_answers(self, rowids: list[int]) -> set[int]:
+        """Those of the blocks that are part of an answer kept with ``ask --save`` / Ctrl+S (a
+        top-level ``Q: …`` block whose children end with "answered by MODEL"). Ask leaves them
+        out of its sources: an answer is cited from the notes, not from an earlier answer's copy
+        of them (found in a tmux trial: the "answered by" line came back as a source)."""
+        if not rowids:
+            return set()
+        marks = ", ".join("?" * len(rowids))
+        rows = self.store.db.execute(
+            "WITH RECURSIVE up(start, rowid, id, parent_id, file, content) AS ("
+            f" SELECT rowid, rowid, id, parent_id, file, content FROM blocks WHERE rowid IN ({marks})"
+            " UNION ALL SELECT up.start, b.rowid, b.id, b.parent_id, b.file, b.content FROM up"
+            " JOIN blocks b ON b.file = up.file AND b.id = up.parent_id)"
+            " SELECT up.start FROM up WHERE up.parent_id IS NULL AND substr(up.content, 1, ?) = ?"
+            " AND EXISTS (SELECT 1 FROM blocks c WHERE c.file = up.file AND c.parent_id = up.id"
+            " AND substr(c.content, 1, ?) = ?)",
+            [*rowids, len(QUESTION_PREFIX), QUESTION_PREFIX, len(ANSWERED_BY) + 1, ANSWERED_BY + " "]).fetchall()
+        return {row[0] for row in rows}
 
     def _earlier_sources(self, block_ids: list[str], have: set[str], room: int) -> list[Hit]:
         """The blocks an earlier answer cited, as sources of a follow-up (not scored: always kept)."""

@@ -16,6 +16,7 @@ from notegraph.logseq.config import GraphConfig
 from notegraph.logseq.inert import inert
 from notegraph.logseq.page import parse_text
 from notegraph.notebook import Notebook
+from notegraph.search import Filters
 from notegraph.settings import load_settings
 from tests.conftest import indexed_graph
 
@@ -133,3 +134,20 @@ def test_two_sources_in_one_file_both_get_their_ids(tmp_path: Path) -> None:
     assert len(ids) == 2
     today = (notebook.root / "journals/2026_11_22.md").read_text()
     assert f"[1]((({ids[0]})))" in today and f"[2]((({ids[1]})))" in today and "[[Nov 20th, 2026]]" not in today
+
+
+def test_a_kept_answer_is_not_cited_back_by_the_next_question(tmp_path: Path) -> None:
+    """The "answered by" line of a kept answer came back as a source of the next question."""
+    notebook = notebook_for(tmp_path)
+    notebook.save_answer(answer_over(notebook, "Yes — three dark themes [2]"))
+    notebook.index()
+    today = {h.content.split("\n")[0]: h.rowid for h in notebook.search("", Filters(pages=("nov 22nd, 2026",)))}
+    kept = {rowid for content, rowid in today.items() if content != "today's first block"}
+    assert len(kept) == 3  # the question, the answer line, the "answered by" line
+    everything = [h.rowid for h in notebook.search("dark theme answered", mode="keyword", limit=20)]
+    assert notebook.inside_kept_answers(list(today.values()) + everything) == kept
+    # a block of the user's that merely starts with "Q: " is not an answer notegraph kept
+    (notebook.root / "journals/2026_11_21.md").write_text("- Q: my own question\n\t- my own answer\n")
+    notebook.index()
+    own = [h.rowid for h in notebook.search("own", mode="keyword")]
+    assert own and not notebook.inside_kept_answers(own)

@@ -19,6 +19,10 @@ from notegraph.agent.sources import Source
 from notegraph.logseq.inert import inert
 
 QUESTION_WORDS = 40
+QUESTION_PREFIX = "Q: "
+ANSWERED_BY = "answered by"
+"""The last child of a kept answer says which model wrote it: with the ``Q:`` block above, it is
+how a kept answer is told from the notes (Ask does not cite earlier answers back)."""
 
 
 def answer_blocks(result: Answer, block_id: Callable[[Source], str | None]) -> tuple[str, list[str]]:
@@ -40,9 +44,9 @@ def answer_blocks(result: Answer, block_id: Callable[[Source], str | None]) -> t
     # the journal it would mean nothing.
     asked = result.searched if result.searched and result.searched != result.question else result.question
     words = asked.split()
-    question = "Q: " + inert(" ".join(words[:QUESTION_WORDS]) + (" …" if len(words) > QUESTION_WORDS else ""))
+    question = QUESTION_PREFIX + inert(" ".join(words[:QUESTION_WORDS]) + (" …" if len(words) > QUESTION_WORDS else ""))
     lines = [line.strip() for line in result.text.split("\n") if line.strip()]
     children = [CITATION.sub(cite, inert(line)) for line in lines]
     if result.backend or result.model:
-        children.append(inert(f"answered by {result.backend}: {result.model}"))
+        children.append(inert(f"{ANSWERED_BY} {result.backend}: {result.model}"))
     return question, children
