@@ -20,6 +20,7 @@ from notegraph.agent.sources import Source
 from notegraph.llm import LLM, Message
 from notegraph.search import Hit
 from notegraph.timewindow import DateWindow
+from notegraph.shorten import first_line_clipped
 
 RELEVANT = 0.3
 """Below this similarity (cosine, after ranking) a block is not about the question."""
@@ -73,7 +74,7 @@ class Answer:
 
 
 def source_text(source: Source) -> str:
-    trail = " › ".join(line.split("\n", 1)[0][:60] for line in source.hit.breadcrumb)
+    trail = " › ".join(first_line_clipped(line, 60) for line in source.hit.breadcrumb)
     where = source.hit.page + (f" › {trail}" if trail else "")
     return f"[{source.n}] ({where}) {' '.join(source.hit.content.split())}"
 

@@ -14,6 +14,7 @@ from notegraph.agent.sources import Source
 from notegraph.agent.tools import describe
 from notegraph.cli.common import filter_options, graph_option, index_option, make_filters, open_fresh
 from notegraph.errors import NotegraphError
+from notegraph.shorten import first_line_clipped
 
 
 def print_source_list(sources: list[Source], cited: set[int], heading: str) -> None:
@@ -21,7 +22,7 @@ def print_source_list(sources: list[Source], cited: set[int], heading: str) -> N
     for source in sources:
         hit = source.hit
         mark = click.style(f"[{source.n}]", fg="green" if source.n in cited else None, bold=source.n in cited)
-        trail = " › ".join(line.split("\n", 1)[0][:40] for line in hit.breadcrumb)
+        trail = " › ".join(first_line_clipped(line, 40) for line in hit.breadcrumb)
         where = click.style(f"{hit.file}:{hit.line}" + (f" (({source.uuid}))" if source.uuid else ""), dim=True)
         click.echo(f"{mark} {click.style(hit.page, fg='cyan')}{' › ' + trail if trail else ''}")
         click.echo(f"    {hit.content.splitlines()[0] if hit.content else ''}  {where}")

@@ -13,6 +13,7 @@ import click
 
 from notegraph.notebook import Notebook
 from notegraph.search import HIGHLIGHT, Filters, Hit
+from notegraph.shorten import first_line_clipped
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -149,7 +150,7 @@ def styled_snippet(snippet: str) -> str:
 
 
 def print_hit(hit: Hit, *, show_page: bool = True) -> None:
-    trail = " › ".join(line.split("\n", 1)[0][:40] for line in hit.breadcrumb)
+    trail = " › ".join(first_line_clipped(line, 40) for line in hit.breadcrumb)
     where = click.style(f"{hit.file}:{hit.line}", dim=True)
     head = click.style(hit.page, fg="cyan") if show_page else ""
     if trail:

@@ -18,6 +18,7 @@ from textual.widgets import ListItem, Static
 
 from notegraph.tui.keys import OrderedList
 from notegraph.tui.render import inline
+from notegraph.shorten import first_line_clipped
 
 PAUSE = 0.6
 """Seconds without a key before the pane looks for related blocks."""
@@ -98,8 +99,7 @@ def related_row(hit: Any) -> Text:
     line = Text()
     line.append(hit.page, style="cyan")
     if hit.breadcrumb:
-        parent = hit.breadcrumb[-1].split("\n", 1)[0]
-        line.append(" › " + (parent[:PARENT_CHARS] + "…" if len(parent) > PARENT_CHARS else parent), style="dim")
+        line.append(" › " + first_line_clipped(hit.breadcrumb[-1], PARENT_CHARS), style="dim")
     line.append("\n")
     body = inline(hit.content.split("\n", 1)[0])
     body.truncate(160, overflow="ellipsis")
