@@ -53,6 +53,7 @@ from notegraph.templates import fill_placeholders, template_names, template_tree
 from notegraph.search import (
     filter_sql,
     block_subtree,
+    ancestors_sql,
     blocks_about_pages,
     pages_named_in,
     fts_query,
@@ -440,13 +441,8 @@ class Notebook:
         of them (found in a tmux trial: the "answered by" line came back as a source)."""
         if not rowids:
             return set()
-        marks = ", ".join("?" * len(rowids))
         rows = self.store.db.execute(
-            "WITH RECURSIVE up(start, rowid, id, parent_id, file, content) AS ("
-            f" SELECT rowid, rowid, id, parent_id, file, content FROM blocks WHERE rowid IN ({marks})"
-            " UNION ALL SELECT up.start, b.rowid, b.id, b.parent_id, b.file, b.content FROM up"
-            " JOIN blocks b ON b.file = up.file AND b.id = up.parent_id)"
-            " SELECT up.start FROM up WHERE up.parent_id IS NULL AND substr(up.content, 1, ?) = ?"
+            ancestors_sql(len(rowids)) + " SELECT up.start FROM up WHERE up.parent_id IS NULL AND substr(up.content, 1, ?) = ?"
             " AND EXISTS (SELECT 1 FROM blocks c WHERE c.file = up.file AND c.parent_id = up.id"
             " AND substr(c.content, 1, ?) = ?)",
             [*rowids, len(QUESTION_PREFIX), QUESTION_PREFIX, len(ANSWERED_BY) + 1, ANSWERED_BY + " "]).fetchall()
@@ -629,13 +625,8 @@ class Notebook:
         """Each block's tags and its ancestors' (as the reader found them), nearest first."""
         if not rowids:
             return {}
-        marks = ", ".join("?" * len(rowids))
         rows = self.store.db.execute(
-            "WITH RECURSIVE up(start, rowid, parent_id, file, depth) AS ("
-            f" SELECT rowid, rowid, parent_id, file, 0 FROM blocks WHERE rowid IN ({marks})"
-            " UNION ALL SELECT up.start, b.rowid, b.parent_id, b.file, up.depth + 1 FROM up"
-            " JOIN blocks b ON b.file = up.file AND b.id = up.parent_id WHERE up.depth < 64)"
-            " SELECT up.start, t.tag FROM up JOIN tags t ON t.block = up.rowid ORDER BY up.start, up.depth",
+            ancestors_sql(len(rowids)) + " SELECT up.start, t.tag FROM up JOIN tags t ON t.block = up.rowid ORDER BY up.start, up.depth",
             rowids).fetchall()
         found: dict[int, list[str]] = {rowid: [] for rowid in rowids}
         for start, tag in rows:

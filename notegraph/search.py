@@ -504,6 +504,16 @@ def agenda(store: Store, today: dt.date, future_days: int) -> list[AgendaItem]:
     return items
 
 
+def ancestors_sql(count: int) -> str:
+    """``WITH RECURSIVE up(start, rowid, id, parent_id, file, content, depth)``: each of ``count``
+    blocks (their rowids are the parameters) as ``start``, with itself and every ancestor."""
+    marks = ", ".join("?" * count)
+    return ("WITH RECURSIVE up(start, rowid, id, parent_id, file, content, depth) AS ("
+            f" SELECT rowid, rowid, id, parent_id, file, content, 0 FROM blocks WHERE rowid IN ({marks})"
+            " UNION ALL SELECT up.start, b.rowid, b.id, b.parent_id, b.file, b.content, up.depth + 1 FROM up"
+            " JOIN blocks b ON b.file = up.file AND b.id = up.parent_id WHERE up.depth < 64)")
+
+
 def _carried_on(store: Store, candidates: list[int]) -> set[int]:
     """Those of the agenda's open journal tasks that live on as a later day's copy of the same task
     (:mod:`notegraph.task_identity`): done or cancelled there, the task is not overdue; still
