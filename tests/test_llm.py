@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,8 @@ from notegraph.errors import NotegraphError
 from notegraph.llm import Message, complete
 from notegraph.llm.choose import choose_llm, embedded, statuses
 from notegraph.llm.embedded import render_gemma
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 from notegraph.llm.ollama_llm import OllamaLLM
 from tests.ollama_fake import FakeOllama
 
@@ -130,3 +133,20 @@ def test_models_command_shows_what_answers(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setenv("NOTEGRAPH_OLLAMA_MODEL", "mistral")
         text = CliRunner().invoke(cli, ["models"]).stdout
         assert "fix: ollama pull mistral" in text and "using: embedded" in text
+
+
+def test_counting_tokens_does_not_load_the_embedded_model_and_never_under_counts() -> None:
+    """Ask packs its sources by token count before it shows them: loading the model for that held
+    the sources back a second or more (longer on a busy machine)."""
+    from notegraph.llm.embedded import EmbeddedLLM
+
+    llm = EmbeddedLLM()
+    notes = [p.read_text(encoding="utf-8") for p in sorted((REPO_ROOT / "journals").glob("*.md"))]
+    estimated = [llm.count_tokens(text) for text in notes]
+    assert llm._llama is None  # still not loaded
+    try:
+        llm._load()
+        exact = [llm.count_tokens(text) for text in notes]
+    finally:
+        llm.close()
+    assert all(e >= x for e, x in zip(estimated, exact)), list(zip(estimated, exact))

@@ -61,6 +61,9 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+ESTIMATED_BYTES_PER_TOKEN = 3
+
+
 class EmbeddedLLM:
     backend = "embedded"
     model = MODEL_NAME
@@ -111,7 +114,13 @@ class EmbeddedLLM:
                 self._llama = None
 
     def count_tokens(self, text: str) -> int:
-        return len(self._load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        llama = self._llama
+        if llama is None:
+            # Not loaded (the first question, or unloaded after a pause): Ask packs its sources
+            # before showing them, and loading the model first held them back a second or more.
+            # Three bytes a token over-counts Gemma's tokenizer on notes, so what fits, fits.
+            return len(text.encode("utf-8")) // ESTIMATED_BYTES_PER_TOKEN + 1
+        return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, stop: Sequence[str] = (),
                cancel: threading.Event | None = None) -> Iterator[str]:
