@@ -37,6 +37,7 @@ from notegraph.errors import NotegraphError
 from notegraph.journal import page_file_for
 from notegraph.notebook import QUERY_TOKEN, Notebook
 from notegraph.search import HIGHLIGHT, Hit
+from notegraph.shorten import first_line_clipped
 from notegraph.timewindow import parse_day
 from notegraph.plugins import PaletteAction
 from notegraph.tui.hooks import palette_actions
@@ -1268,8 +1269,7 @@ class NotegraphApp(App[None]):
         line.append(f"[{source.n}] ", style="bold green" if cited else "bold")
         line.append(source.hit.page, style="cyan")
         if source.hit.breadcrumb:
-            parent = inline(source.hit.breadcrumb[-1].split("\n", 1)[0])
-            parent.truncate(40, overflow="ellipsis")
+            parent = inline(first_line_clipped(source.hit.breadcrumb[-1], 44))  # at a word, never in a link
             line.append(" › ", style="dim")
             line.append_text(parent.copy())
             line.stylize("dim", len(line) - len(parent))

@@ -99,7 +99,8 @@ def related_row(hit: Any) -> Text:
     line = Text()
     line.append(hit.page, style="cyan")
     if hit.breadcrumb:
-        line.append(" › " + first_line_clipped(hit.breadcrumb[-1], PARENT_CHARS), style="dim")
+        line.append(" › ", style="dim")
+        line.append_text(inline(first_line_clipped(hit.breadcrumb[-1], PARENT_CHARS), base="dim"))
     line.append("\n")
     body = inline(hit.content.split("\n", 1)[0])
     body.truncate(160, overflow="ellipsis")
