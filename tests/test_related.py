@@ -74,3 +74,13 @@ def test_a_related_row_says_what_the_block_is_under(tmp_path: Path) -> None:
                                                                   "\t- Latency on the laptop: +380 ms\n"})
     child = notebook.search("laptop", limit=1)[0]
     assert related_row(child).plain == "Nov 4th, 2026 › Reranker experiment for the prototype\nLatency on the laptop: +380 ms"
+
+
+def test_a_block_ref_in_a_related_block_reads_as_its_text(tmp_path: Path) -> None:
+    from notegraph.tui.related import related_row
+
+    uuid = "0123abcd-0000-4000-8000-000000000000"
+    notebook = indexed_graph(tmp_path, {"journals/2026_11_12.md": f"- Revisiting (({uuid})) after two days\n"})
+    hit = notebook.search("revisiting", limit=1)[0]
+    assert related_row(hit, {uuid: "hybrid wins by 2030"}.get).plain.endswith(
+        "Revisiting ↪ hybrid wins by 2030 after two days")

@@ -466,6 +466,8 @@ class NotegraphApp(App[None]):
             view.macro_lines.on_ready = lambda view=view: self._macro_results_arrived(view)
             view.on_block_changed = lambda tab=view.id.removesuffix("-outline"): self.related_due(tab)
         self._related_panes = {pane.id.removesuffix("-related"): pane for pane in self.main_query(RelatedPane)}
+        for pane in self._related_panes.values():
+            pane.resolve_ref = self._block_ref_text
         self.show_day()
         focus_now(self.main_query_one("#journal-outline", OutlineView).editor)
         self.refresh_status()

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import ListItem, Static
 
 from notegraph.tui.keys import OrderedList
-from notegraph.tui.render import inline
+from notegraph.tui.render import Resolver, inline
 from notegraph.shorten import first_line_clipped
 
 PAUSE = 0.6
@@ -57,6 +57,8 @@ class RelatedPane(Vertical):
         self.on_open = on_open
         self.on_link = on_link
         self.on_back = on_back
+        self.resolve_ref: Resolver | None = None
+        """A block ref's uuid → its text, so a related block's ``((ref))`` reads as the outline shows it."""
         self.shown_for: tuple[str, str] | None = None
         """(file, text) the list was computed for: the same block again is not looked up again."""
 
@@ -86,7 +88,7 @@ class RelatedPane(Vertical):
             items.append(ListItem(Static(Text("nothing close in meaning elsewhere in the graph", style="dim"))))
             return
         for hit in hits:
-            item = ListItem(Static(related_row(hit)))
+            item = ListItem(Static(related_row(hit, self.resolve_ref)))
             item.hit = hit  # type: ignore[attr-defined]
             items.append(item)
 
@@ -94,7 +96,7 @@ class RelatedPane(Vertical):
 PARENT_CHARS = 48
 
 
-def related_row(hit: Any) -> Text:
+def related_row(hit: Any, resolve: Resolver | None = None) -> Text:
     """Page › nearest parent (what the block is about), then the block's first line."""
     line = Text()
     line.append(hit.page, style="cyan")
@@ -102,7 +104,7 @@ def related_row(hit: Any) -> Text:
         line.append(" › ", style="dim")
         line.append_text(inline(first_line_clipped(hit.breadcrumb[-1], PARENT_CHARS), base="dim"))
     line.append("\n")
-    body = inline(hit.content.split("\n", 1)[0])
+    body = inline(hit.content.split("\n", 1)[0], resolve=resolve)
     body.truncate(160, overflow="ellipsis")
     line.append_text(body)
     return line
