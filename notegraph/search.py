@@ -303,20 +303,29 @@ TITLE_MIN_LETTERS = 4
 def pages_named_in(store: Store, text: str) -> list[str]:
     """Keys of the pages (not journal days) whose name or alias the text says in full, as words:
     "what goes into the banana bread?" names the page *Banana Bread*. Names shorter than four
-    letters are left out: "AI" or "Q3" would match too much to mean anything."""
-    said = " " + " ".join(_WORDS.findall(text.lower())) + " "
+    letters are left out: "AI" or "Q3" would match too much to mean anything.
+
+    Every run of up to ``NAME_WORDS`` of the text's words is looked up as a page key (an indexed
+    lookup): on every hybrid search, so it must not walk all page names (21 ms at 10,000 pages)."""
+    words = text.split()
+    candidates = set()
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + NAME_WORDS) + 1):
+            phrase = " ".join(words[start:end]).strip(_EDGE_PUNCTUATION)
+            if sum(c.isalnum() for c in phrase) >= TITLE_MIN_LETTERS:
+                candidates.add(page_key(phrase))
+    if not candidates:
+        return []
+    marks = ", ".join("?" * len(candidates))
+    keys = sorted(candidates)
     rows = store.db.execute(
-        "SELECT p.key, p.name FROM pages p WHERE p.journal_day IS NULL "
-        "UNION ALL SELECT a.page_key, a.alias FROM aliases a").fetchall()
-    named = []
-    for key, name in rows:
-        words = " ".join(_WORDS.findall(str(name).lower()))
-        if len(words.replace(" ", "")) >= TITLE_MIN_LETTERS and f" {words} " in said:
-            named.append(key)
-    return list(dict.fromkeys(named))
+        f"SELECT key FROM pages WHERE key IN ({marks}) AND journal_day IS NULL "
+        f"UNION SELECT page_key FROM aliases WHERE lower(alias) IN ({marks})", [*keys, *keys]).fetchall()
+    return sorted(row[0] for row in rows)
 
 
-_WORDS = re.compile(r"\w+", re.UNICODE)
+NAME_WORDS = 8
+_EDGE_PUNCTUATION = " \t?!.,;:\"'()[]“”‘’"
 
 
 def blocks_about_pages(store: Store, keys: list[str]) -> list[int]:
